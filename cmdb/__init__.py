@@ -1,0 +1,1 @@
+"""Configuration management: the app is installed and migrates; its practice arrives with its own issue."""

@@ -1,0 +1,1 @@
+"""Tables of the Configuration management practice (none yet: they come with the practice's issue)."""

@@ -1,0 +1,156 @@
+"""Incident pages: report in the portal; take, start, resolve in the desk; accept, reopen, cancel in the portal."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from servicedesk import selectors
+from servicedesk.views import desk_required, report_outcome
+
+from . import services
+from .forms import ReopenForm, ReportIncidentForm, ResolveForm
+from .models import Incident
+
+
+def _incident(request: HttpRequest, number: str, surface: str) -> Incident:
+    ticket = selectors.ticket_for_user(request.user, number, surface=surface)
+    incident = selectors.specific(ticket)
+    if not isinstance(incident, Incident):
+        raise Http404("Not an incident.")
+    return incident
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """Portal: an end user reports an issue."""
+    form = ReportIncidentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        created = []
+        if report_outcome(
+            request,
+            lambda: created.append(
+                services.report_incident(
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                    files=form.cleaned_data["files"],
+                )
+            ),
+        ):
+            incident = created[0]
+            messages.success(
+                request, _("Thank you. Your incident %(number)s was recorded.") % {"number": incident.number}
+            )
+            return redirect("servicedesk:portal_ticket", number=incident.number)
+    return render(request, "incidents/report.html", {"form": form})
+
+
+@desk_required
+@require_POST
+def take(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    if report_outcome(
+        request,
+        lambda: services.take_incident(
+            incident=incident, actor=request.user, expected_version=_posted_version(request)
+        ),
+    ):
+        messages.success(request, _("You are working on %(number)s.") % {"number": incident.number})
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@desk_required
+@require_POST
+def start(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    report_outcome(
+        request,
+        lambda: services.start_work(incident=incident, actor=request.user, expected_version=_posted_version(request)),
+    )
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@desk_required
+@require_POST
+def resolve(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    elif report_outcome(
+        request,
+        lambda: services.resolve_incident(
+            incident=incident,
+            actor=request.user,
+            code=form.cleaned_data["code"],
+            notes=form.cleaned_data["notes"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(
+            request, _("%(number)s is resolved; the requester is asked to confirm.") % {"number": incident.number}
+        )
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "portal")
+    if report_outcome(
+        request,
+        lambda: services.accept_resolution(
+            incident=incident, actor=request.user, expected_version=_posted_version(request)
+        ),
+    ):
+        messages.success(request, _("Thank you for confirming. %(number)s is closed.") % {"number": incident.number})
+    return redirect("servicedesk:portal_ticket", number=incident.number)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "portal")
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tell the service desk what is still wrong."))
+    elif report_outcome(
+        request,
+        lambda: services.reopen_incident(
+            incident=incident,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(
+            request, _("%(number)s is reopened; an engineer will look at it again.") % {"number": incident.number}
+        )
+    return redirect("servicedesk:portal_ticket", number=incident.number)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "portal")
+    if report_outcome(
+        request,
+        lambda: services.cancel_incident(
+            incident=incident,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            expected_version=_posted_version(request),
+        ),
+    ):
+        messages.success(request, _("%(number)s is cancelled.") % {"number": incident.number})
+    return redirect("servicedesk:portal_ticket", number=incident.number)

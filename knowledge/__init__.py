@@ -1,0 +1,1 @@
+"""Knowledge: the app is installed and migrates; its practice arrives with its own issue."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KnowledgeConfig(AppConfig):
+    """Knowledge."""
+
+    name = "knowledge"
+    verbose_name = _("Knowledge")

@@ -1,0 +1,1 @@
+"""Service requests and catalog: the app is installed and migrates; its practice arrives with its own issue."""

@@ -1,0 +1,1 @@
+"""Tables of the Service requests and catalog practice (none yet: they come with the practice's issue)."""

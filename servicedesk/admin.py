@@ -1,0 +1,50 @@
+"""Configuration screens for the core: support groups; tickets are read-only here (the desk changes them)."""
+
+from django.contrib import admin
+
+from .models import AssignmentGroup, Notification, Ticket, TicketEvent
+
+
+@admin.register(AssignmentGroup)
+class AssignmentGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "manager", "is_default", "is_active")
+    list_filter = ("is_active", "is_default")
+    search_fields = ("name", "description")
+    filter_horizontal = ("members",)
+    autocomplete_fields = ("manager",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Tickets and their log change only through services, so the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = ("number", "kind", "title", "state", "priority", "assignment_group", "assignee", "created_at")
+    list_filter = ("kind", "state", "priority", "is_open")
+    search_fields = ("number", "title")
+    list_select_related = ("assignment_group", "assignee")
+    show_full_result_count = False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "kind", "field", "actor", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("ticket", "actor")
+    show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("event", "recipient", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status",)

@@ -1,0 +1,289 @@
+"""The shared core tables: support groups, the ticket table, replies, attachments and the activity log."""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin
+
+from . import roles
+from .choices import Channel, EventKind, Priority
+
+
+class AssignmentGroup(models.Model):
+    """A support team that tickets are assigned to, with members and a manager."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_groups",
+        verbose_name=_("manager"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="support_groups", verbose_name=_("members")
+    )
+    is_default = models.BooleanField(
+        _("default group"), default=False, help_text=_("New tickets without a group go to this one.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("assignment group")
+        verbose_name_plural = _("assignment groups")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_group"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketCounter(models.Model):
+    """The last number handed out per ticket kind; incremented under a row lock so numbers never collide."""
+
+    kind = models.CharField(max_length=32, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.last_value}"
+
+
+class TicketQuerySet(models.QuerySet):
+    """Every list and lookup of tickets starts from one of these scopes."""
+
+    def for_portal(self, user):
+        """Tickets an end user may see in the portal: theirs, or ones they watch."""
+        if not user.is_authenticated:
+            return self.none()
+        watched = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk)
+        return self.filter(Q(requester_id=user.pk) | Exists(watched))
+
+    def for_desk(self, user):
+        """Tickets an engineer may work on: their groups' work, theirs, and the unrouted ones."""
+        names = roles.role_names(user)
+        if user.is_superuser or names & roles.ALL_TICKETS_ROLES:
+            return self.all()
+        if not names & roles.DESK_ROLES:
+            return self.none()
+        group_ids = support_group_ids(user)
+        return self.filter(
+            Q(assignee_id=user.pk) | Q(assignment_group_id__in=group_ids) | Q(assignment_group__isnull=True)
+        )
+
+    def open(self):
+        return self.filter(is_open=True)
+
+
+def support_group_ids(user) -> frozenset[int]:
+    """Ids of the support groups the user belongs to, cached on the user for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_itsm_support_group_ids", None)
+    if cached is None:
+        cached = frozenset(
+            AssignmentGroup.members.through.objects.filter(user_id=user.pk).values_list("assignmentgroup_id", flat=True)
+        )
+        user._itsm_support_group_ids = cached
+    return cached
+
+
+class Ticket(FSMModelMixin, models.Model):
+    """The task table: the columns every practice's record shares (queues and dashboards read only this)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=32, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+        verbose_name=_("requester"),
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opened_tickets", verbose_name=_("opened by")
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    assignment_group = models.ForeignKey(
+        AssignmentGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("assignment group"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.LOW)
+    # Each kind's state machine drives this column (transitions live on the practice's model).
+    state = FSMField(_("state"), max_length=32, default="new", protected=True)
+    # Denormalised from the kind's states so queues filter on one indexed boolean.
+    is_open = models.BooleanField(_("open"), default=True, editable=False)
+    # Bumped on every change: forms carry it to detect "changed meanwhile".
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="watched_tickets", verbose_name=_("watchers")
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # Queues: open tickets by priority then age, overall, per group and per assignee.
+            models.Index(fields=["priority", "created_at"], condition=Q(is_open=True), name="ticket_open_prio_age"),
+            models.Index(
+                fields=["assignment_group", "priority", "created_at"],
+                condition=Q(is_open=True),
+                name="ticket_open_group_prio_age",
+            ),
+            models.Index(
+                fields=["assignee", "priority", "created_at"],
+                condition=Q(is_open=True),
+                name="ticket_open_assignee_prio_age",
+            ),
+            # Portal: a requester's tickets, newest first.
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_recent"),
+            models.Index(fields=["-created_at"], name="ticket_created_desc"),
+            models.Index(fields=["state"], name="ticket_state"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="ticket_title_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def kind_info(self):
+        from .registry import get_kind
+
+        return get_kind(self.kind)
+
+    @property
+    def state_info(self):
+        return self.kind_info.state(self.state)
+
+
+class Comment(models.Model):
+    """A public reply (seen by the requester) or an internal work note on a ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("text"))
+    is_internal = models.BooleanField(_("internal work note"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{'note' if self.is_internal else 'reply'} on {self.ticket_id} by {self.author_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random; the original name is kept in a column and sent on download.
+    import uuid
+
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket, size- and type-checked on upload and served only through a permission check."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    is_internal = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """One append-only row of a ticket's activity log (who, when, what, from, to, why).
+
+    A database trigger refuses UPDATE and DELETE on this table.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    field = models.CharField(max_length=64, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    old_display = models.TextField(blank=True)
+    new_display = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    # Whether the requester sees this row in the portal's timeline.
+    is_public = models.BooleanField(default=False)
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    attachment = models.ForeignKey(Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.field}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("ticket events are append-only")
+        super().save(*args, **kwargs)
+
+
+class Notification(models.Model):
+    """Outbox row: a message to one person about one ticket event, written in the event's transaction.
+
+    A Celery task delivers it after commit; the status column makes delivery safe to run twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient"], name="one_notification_per_event_recipient"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_time")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} -> {self.recipient_id} ({self.status})"

@@ -1,0 +1,41 @@
+"""Background work of the core: deliver outbox notifications (idempotent, retried with backoff)."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def deliver_notification(self, notification_id: int) -> str:
+    """Send one pending notification; a second run finds it sent (or locked by another worker) and does nothing."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("event__ticket", "event__actor", "event__comment", "recipient")
+            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .first()
+        )
+        if notification is None:
+            return "skipped"
+        notification.attempts += 1
+        recipient = notification.recipient
+        if not recipient.email:
+            notification.status = Notification.Status.FAILED
+            notification.last_error = "recipient has no email address"
+            notification.save(update_fields=["status", "attempts", "last_error"])
+            return "failed"
+        event = notification.event
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"event": event, "ticket": event.ticket, "recipient": recipient, "site_url": settings.SITE_URL}
+            subject = render_to_string("servicedesk/email/update_subject.txt", context).strip()
+            body = render_to_string("servicedesk/email/update_body.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        notification.status = Notification.Status.SENT
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["status", "attempts", "sent_at"])
+    return "sent"

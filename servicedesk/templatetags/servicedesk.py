@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..choices import PRIORITY_COLOURS, Priority
 from ..markdown import render_markdown
@@ -60,5 +61,5 @@ def event_change(event) -> str:
     old = _value_label(event, event.old_value, event.old_display)
     new = _value_label(event, event.new_value, event.new_display)
     if field.get_internal_type() == "TextField":
-        return format_html("<strong>{}</strong> {}", field.verbose_name.capitalize(), _("updated"))
+        return format_html("<strong>{}</strong> {}", field.verbose_name.capitalize(), pgettext("timeline", "updated"))
     return format_html("<strong>{}</strong>: {} &rarr; {}", field.verbose_name.capitalize(), old, new)

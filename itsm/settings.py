@@ -105,10 +105,9 @@ def _database_url() -> str:
     written = VAR_DIR / "run" / "database_url"
     if written.exists():
         return written.read_text().strip()
-    raise ImproperlyConfigured(
-        "DATABASE_URL is not set and no embedded PostgreSQL is running: start one with `make run`, "
-        "or set DATABASE_URL=postgres://user@host:5432/dbname."
-    )
+    # libpq's own default (the local server's socket), so that commands needing no database still run
+    # (makemigrations --check, check --deploy). `scripts/itsmctl.py db` starts the embedded server.
+    return "postgres:///itsm"
 
 
 DATABASES = {"default": env.db_url_config(_database_url())}
@@ -181,6 +180,7 @@ else:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
         "polling_interval": 0.2,
     }
@@ -191,6 +191,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Infrastructure jobs; django-celery-beat copies them into its database schedule, editable in admin.
+CELERY_BEAT_SCHEDULE = {
+    "redeliver-pending-notifications": {
+        "task": "servicedesk.tasks.redeliver_pending_notifications",
+        "schedule": 60.0,
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {

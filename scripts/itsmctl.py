@@ -111,16 +111,22 @@ def _install_signal_handlers() -> None:
 
 
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[list[int]]:
-    """Record SIGINT/SIGTERM instead of raising while cleanup runs; yields the list of signals received.
+def _signals_deferred(*, debounce: float = 0.0) -> Iterator[list[int]]:
+    """Record SIGINT/SIGTERM instead of raising while critical work runs; yields the list of signals received.
 
-    Cleanup (stopping children, stopping PostgreSQL) must not itself be cut short by an impatient second
-    Ctrl-C; the callers treat a recorded signal as "hurry up" instead.
+    Starting the database and cleaning up (stopping children, stopping PostgreSQL) must not be cut short; the
+    callers act on a recorded signal afterwards, or treat it as "hurry up". Cleanup that a signal started
+    passes debounce=1: `timeout` and some process managers deliver one stop request twice, to the process and
+    to its process group, and the duplicate must not count as a second, impatient Ctrl-C.
     """
     received: list[int] = []
-    previous = {
-        signum: signal.signal(signum, lambda s, _f: received.append(s)) for signum in (signal.SIGINT, signal.SIGTERM)
-    }
+    entered = time.monotonic()
+
+    def record(signum: int, _frame: object) -> None:
+        if time.monotonic() - entered >= debounce:
+            received.append(signum)
+
+    previous = {signum: signal.signal(signum, record) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield received
     finally:
@@ -173,6 +179,11 @@ def _pid_alive(pid: int, name: str | None = None) -> bool:
     return True
 
 
+def _exit_code(returncode: int) -> int:
+    """A child's return code as a shell would report it: death by signal N becomes 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
 def _child_env() -> dict[str, str]:
     """Environment for Django and Celery children: ours plus the settings module and var dir they must use."""
     env = dict(os.environ)
@@ -208,13 +219,13 @@ def _run_foreground(cmd: list[str]) -> int:
     """
     proc = subprocess.Popen(cmd, cwd=REPO, env=_child_env())
     try:
-        return proc.wait()
+        return _exit_code(proc.wait())
     except Interrupted as exc:
-        with _signals_deferred() as again:
+        with _signals_deferred(debounce=1.0) as again:
             if exc.signum != signal.SIGINT:
                 proc.send_signal(exc.signum)
             _wait_or_kill(proc, hurry=again, term_after=30, kill_after=60)
-        exc.returncode = proc.returncode
+        exc.returncode = _exit_code(proc.returncode)
         raise
 
 
@@ -225,12 +236,18 @@ def _manage_step(*args: str) -> None:
         raise CommandError(f"`manage.py {' '.join(args)}` failed (exit code {code})", code)
 
 
-def _ensure_broker_folders() -> None:
-    """Create the folders of Celery's filesystem transport, which the settings use when REDIS_URL is unset."""
-    if os.environ.get("REDIS_URL"):
-        return
-    for name in ("queue", "processed"):
-        (BROKER_DIR / name).mkdir(parents=True, exist_ok=True)
+def _ensure_var_folders() -> None:
+    """Create the folders the settings point into var/.
+
+    Celery's filesystem transport (used when REDIS_URL is unset) needs its queue and processed folders;
+    WhiteNoise warns on every request while STATIC_ROOT does not exist; uploads go to media/.
+    """
+    folders = [VAR_DIR / "staticfiles", VAR_DIR / "media"]
+    if not os.environ.get("REDIS_URL"):
+        # control/: for kombu's control_folder, which otherwise defaults to ./control in the repository.
+        folders += [BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "control"]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 # --- embedded PostgreSQL -----------------------------------------------------------------------------------
@@ -349,8 +366,9 @@ def _init_cluster(user: pwd.struct_passwd | None) -> None:
 
     PG_DIR.mkdir(parents=True, exist_ok=True)
     _prepare_for_user(user)
-    if PG_READY_MARK.exists():
+    if PG_READY_MARK.exists() and (PGDATA / "PG_VERSION").exists():
         return
+    PG_READY_MARK.unlink(missing_ok=True)
     if PGDATA.exists():
         say(f"removing the unfinished cluster in {PGDATA} (an earlier initdb was interrupted)")
         shutil.rmtree(PGDATA)
@@ -471,16 +489,19 @@ def _create_database(port: int) -> None:
     import psycopg2
     from psycopg2 import sql
 
-    conn = psycopg2.connect(host="127.0.0.1", port=port, user=DB_ROLE, dbname="postgres", connect_timeout=10)
     try:
-        conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-            if cur.fetchone() is None:
-                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-                say(f"created the database {DB_NAME!r}")
-    finally:
-        conn.close()
+        conn = psycopg2.connect(host="127.0.0.1", port=port, user=DB_ROLE, dbname="postgres", connect_timeout=10)
+        try:
+            conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
+                if cur.fetchone() is None:
+                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+                    say(f"created the database {DB_NAME!r}")
+        finally:
+            conn.close()
+    except psycopg2.Error as exc:
+        raise CommandError(f"cannot prepare the database {DB_NAME!r} on 127.0.0.1:{port}: {exc}".strip()) from exc
 
 
 def _live_clients() -> list[int]:
@@ -668,7 +689,7 @@ def _supervise(port: int, db: Database) -> int:
                 code = child.proc.poll()
                 if code is not None:
                     say(f"{child.name} exited with code {code}: stopping everything")
-                    return code or 1
+                    return _exit_code(code) or 1
             if not announced and _port_open(port):
                 _print_banner(port, db)
                 announced = True
@@ -677,7 +698,7 @@ def _supervise(port: int, db: Database) -> int:
         say(f"{exc} received: stopping everything")
         return 0
     finally:
-        with _signals_deferred() as again:
+        with _signals_deferred(debounce=1.0) as again:
             _stop_children(children, again)
 
 
@@ -689,12 +710,20 @@ def cmd_run(args: list[str]) -> int:
     if args:
         raise CommandError("run takes no arguments (set PORT to choose the web port)", 2)
     port = _web_port()
-    _ensure_broker_folders()
-    with database() as db:
-        _manage_step("compile_translations")
-        _manage_step("migrate", "--noinput")
-        _manage_step("seed_demo", "--if-empty")
-        return _supervise(port, db)
+    _ensure_var_folders()
+    try:
+        with database() as db:
+            _manage_step("compile_translations")
+            _manage_step("migrate", "--noinput")
+            _manage_step("seed_demo", "--if-empty")
+            return _supervise(port, db)
+    except Interrupted as exc:
+        # A stop asked for while still preparing is as clean as one while serving: all is stopped by now.
+        say(f"{exc} received: stopped before the portal started")
+        return 0
+
+
+_NO_CHROMIUM = "Chromium not found: SKIPPING the browser tests (install Debian's chromium to run them)"
 
 
 def _find_chromium() -> str | None:
@@ -740,10 +769,10 @@ def cmd_test(args: list[str]) -> int:
             "(apt-get install chromium) or set CHROMIUM_PATH"
         )
     else:
-        print("Chromium not found: SKIPPING the browser tests (install Debian's chromium to run them)", flush=True)
+        print(_NO_CHROMIUM, flush=True)
         pytest_args = _exclude_browser_tests(pytest_args)
     os.environ.setdefault("ITSM_PROFILE", "test")
-    _ensure_broker_folders()
+    _ensure_var_folders()
     with database():
         _manage_step("compile_translations")
         try:
@@ -753,12 +782,14 @@ def cmd_test(args: list[str]) -> int:
             return exc.returncode or 128 + exc.signum
     if code == 5:
         say("pytest collected no tests (exit code 5): that counts as a failure")
+    if not chromium:
+        print(_NO_CHROMIUM, flush=True)  # again, where it is not lost above pytest's output
     return code
 
 
 def cmd_bench(args: list[str]) -> int:
     """Migrate, then run the benchmarks (bench/run.py) with the given arguments."""
-    _ensure_broker_folders()
+    _ensure_var_folders()
     with database():
         _manage_step("compile_translations")
         _manage_step("migrate", "--noinput")
@@ -769,7 +800,7 @@ def cmd_manage(args: list[str]) -> int:
     """Run manage.py with the given arguments against the database."""
     if not args:
         raise CommandError("usage: itsmctl.py manage COMMAND [ARGS...]", 2)
-    _ensure_broker_folders()
+    _ensure_var_folders()
     with database():
         return _run_foreground([PYTHON, MANAGE, *args])
 
@@ -778,7 +809,7 @@ def cmd_db(args: list[str]) -> int:
     """Make sure the database is up and print its URL; a server started here keeps running until `stop`."""
     if args:
         raise CommandError("db takes no arguments", 2)
-    _ensure_broker_folders()
+    _ensure_var_folders()
     with database(keep_running=True) as db:
         print(db.url, flush=True)
     return 0

@@ -66,9 +66,9 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        group_id = self.data.get("group") or self.initial.get("group")
+        group_id = str(self.data.get("group") or self.initial.get("group") or "")
         members = get_user_model().objects.filter(is_active=True, support_groups__isnull=False).distinct()
-        if group_id:
+        if group_id.isdigit():  # anything else is refused by the group field's own validation, not a 500 here
             members = get_user_model().objects.filter(is_active=True, support_groups__pk=group_id)
         self.fields["assignee"].queryset = members.order_by("username")
         self.helper = FormHelper()

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
@@ -63,8 +63,12 @@ class TicketQuerySet(models.QuerySet):
         """Tickets an end user may see in the portal: theirs, or ones they watch."""
         if not user.is_authenticated:
             return self.none()
-        watched = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=user.pk)
-        return self.filter(Q(requester_id=user.pk) | Exists(watched))
+        # The watched ids are fetched first (a short list) so PostgreSQL can OR two index scans
+        # instead of running a correlated subquery over every ticket.
+        watched = list(Ticket.watchers.through.objects.filter(user_id=user.pk).values_list("ticket_id", flat=True))
+        if not watched:
+            return self.filter(requester_id=user.pk)
+        return self.filter(Q(requester_id=user.pk) | Q(pk__in=watched))
 
     def for_desk(self, user):
         """Tickets an engineer may work on: their groups' work, theirs, and the unrouted ones."""
@@ -163,6 +167,7 @@ class Ticket(FSMModelMixin, models.Model):
             ),
             # Portal: a requester's tickets, newest first.
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_recent"),
+            models.Index(fields=["priority", "created_at"], name="ticket_prio_age"),
             models.Index(fields=["-created_at"], name="ticket_created_desc"),
             models.Index(fields=["state"], name="ticket_state"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="ticket_title_trgm"),

@@ -20,5 +20,8 @@ def requester_updates_listener(*, ticket, events: list[TicketEvent]) -> None:
     ]
     if not rows:
         return
-    ids = [row.pk for row in Notification.objects.bulk_create(rows)]
-    transaction.on_commit(lambda: [deliver_notification.delay(pk) for pk in ids])
+    for row in Notification.objects.bulk_create(rows):
+        # robust: the change is committed whatever the broker does; an unsent row stays pending in the outbox
+        # instead of turning the user's successful request into an error (and each row gets its own try).
+        # (a lambda, not functools.partial: Django logs a robust hook's failure by its __qualname__)
+        transaction.on_commit(lambda pk=row.pk: deliver_notification.delay(pk), robust=True)

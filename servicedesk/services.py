@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -93,7 +94,11 @@ def _display(ticket: Ticket, field: models.Field) -> str:
     if not field.is_relation:
         return ""
     related = getattr(ticket, field.name)
-    return str(related) if related is not None else ""
+    if related is None:
+        return ""
+    if hasattr(related, "get_full_name"):
+        return related.get_full_name() or related.get_username()
+    return str(related)
 
 
 def _snapshot(ticket: Ticket) -> dict[str, tuple[object, str]]:
@@ -189,7 +194,9 @@ def open_ticket(*, ticket: Ticket, actor) -> Ticket:
 
 def lock_ticket(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:
     """Re-read the ticket (as its own model) under a row lock; refuse a form built on an older version."""
-    locked = type(ticket).objects.select_for_update().get(pk=ticket.pk)
+    # Views hand in the core Ticket; the practice's model is needed to diff its own tracked fields.
+    model = apps.get_model(ticket.kind_info.model_label)
+    locked = model.objects.select_for_update().get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ChangedMeanwhile(locked)
     return locked
@@ -208,15 +215,16 @@ def assign_ticket(
     expected_version: int | None = None,
 ) -> Ticket:
     """Route a ticket to a support group and, optionally, one of its members."""
-    if group is None and assignee is not None:
-        raise TicketError(_("Choose the assignment group of the assignee."))
-    if group is not None and not group.is_active:
-        raise TicketError(_("%(group)s is not an active group.") % {"group": group})
-    if assignee is not None and not group.members.filter(pk=assignee.pk).exists():
-        raise TicketError(_("%(user)s is not a member of %(group)s.") % {"user": assignee, "group": group})
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version=expected_version)
+        # Permission first: someone out of scope learns nothing about groups and their members.
         require(actor, "servicedesk.work_on_ticket", ticket)
+        if group is None and assignee is not None:
+            raise TicketError(_("Choose the assignment group of the assignee."))
+        if group is not None and not group.is_active:
+            raise TicketError(_("%(group)s is not an active group.") % {"group": group})
+        if assignee is not None and not group.members.filter(pk=assignee.pk).exists():
+            raise TicketError(_("%(user)s is not a member of %(group)s.") % {"user": assignee, "group": group})
         if not ticket.is_open:
             raise TicketError(_("%(number)s is no longer open.") % {"number": ticket.number})
         with changing(ticket, actor=actor, reason=reason):
@@ -313,6 +321,10 @@ def add_comment(
             ticket = lock_ticket(ticket, expected_version=expected_version)
             if internal or not author.has_perm("servicedesk.reply_in_portal", ticket):
                 require(author, "servicedesk.work_on_ticket", ticket)
+            if ticket.closed_at is not None:
+                raise TicketError(
+                    _("%(number)s is closed: open a new ticket if you need more help.") % {"number": ticket.number}
+                )
             comment = None
             with changing(ticket, actor=author) as change:
                 if body:
@@ -346,3 +358,28 @@ def _store_attachment(ticket, comment, upload, user, internal, stored: list[Atta
     stored.append(attachment)
     attachment.save()
     return attachment
+
+
+def set_watching(*, ticket: Ticket, actor, watching: bool) -> Ticket:
+    """An engineer starts or stops watching a ticket (watchers see it in the portal and hear of its updates)."""
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        require(actor, "servicedesk.work_on_ticket", ticket)
+        is_watching = ticket.watchers.filter(pk=actor.pk).exists()
+        if is_watching == watching:
+            return ticket
+        with changing(ticket, actor=actor) as change:
+            if watching:
+                ticket.watchers.add(actor)
+            else:
+                ticket.watchers.remove(actor)
+            name = actor.get_full_name() or actor.get_username()
+            change.add_event(
+                TicketEvent(
+                    kind=EventKind.WATCHER,
+                    field="watchers",
+                    old_display="" if watching else name,
+                    new_display=name if watching else "",
+                )
+            )
+    return ticket

@@ -1,6 +1,7 @@
 """The desk queue table (django-tables2): sortable columns, default order priority then age."""
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -18,8 +19,9 @@ class TicketTable(tables.Table):
     requester = tables.Column(verbose_name=_("Requester"), order_by=("requester__username",))
     assignment_group = tables.Column(verbose_name=_("Group"), order_by=("assignment_group__name",), default="—")
     assignee = tables.Column(verbose_name=_("Assignee"), order_by=("assignee__username",), default="—")
-    created_at = tables.DateTimeColumn(verbose_name=_("Opened"), format="Y-m-d H:i")
-    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i")
+    # Plain columns with a render method: DateTimeColumn compiles a template per cell.
+    created_at = tables.Column(verbose_name=_("Opened"))
+    updated_at = tables.Column(verbose_name=_("Updated"))
 
     class Meta:
         model = Ticket
@@ -50,5 +52,15 @@ class TicketTable(tables.Table):
     def render_assignee(self, value):
         return person(value)
 
+    def render_created_at(self, value):
+        return _local(value)
+
+    def render_updated_at(self, value):
+        return _local(value)
+
     def render_title(self, value):
         return format_html('<span class="text-truncate d-inline-block" style="max-width: 28rem">{}</span>', value)
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

@@ -1,5 +1,7 @@
 """Background work of the core: deliver outbox notifications (idempotent, retried with backoff)."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -14,8 +16,9 @@ from .models import Notification
 def deliver_notification(self, notification_id: int) -> str:
     """Send one pending notification; a second run finds it sent (or locked by another worker) and does nothing."""
     with transaction.atomic():
+        # of=("self",): PostgreSQL refuses to lock the nullable side of the outer joins (actor, comment).
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event__ticket", "event__actor", "event__comment", "recipient")
             .filter(pk=notification_id, status=Notification.Status.PENDING)
             .first()
@@ -39,3 +42,17 @@ def deliver_notification(self, notification_id: int) -> str:
         notification.sent_at = timezone.now()
         notification.save(update_fields=["status", "attempts", "sent_at"])
     return "sent"
+
+
+@shared_task
+def redeliver_pending_notifications(older_than_seconds: int = 60, limit: int = 500) -> int:
+    """Beat job: queue again what is still pending (the broker was down at commit, or a worker died)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Notification.objects.filter(status=Notification.Status.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        deliver_notification.delay(pk)
+    return len(ids)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("desk/tickets/<str:number>/comment/", views.desk_comment, name="desk_comment"),
     path("desk/tickets/<str:number>/assign/", views.desk_assign, name="desk_assign"),
     path("desk/tickets/<str:number>/take/", views.desk_take, name="desk_take"),
+    path("desk/tickets/<str:number>/watch/", views.desk_watch, name="desk_watch"),
     path("desk/group-members/", views.desk_group_members, name="desk_group_members"),
     path("desk/attachments/<int:pk>/", views.desk_attachment, name="desk_attachment"),
 ]

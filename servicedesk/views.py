@@ -163,9 +163,15 @@ def desk_ticket(request: HttpRequest, number: str) -> HttpResponse:
         {
             "ticket": ticket,
             "timeline": selectors.ticket_timeline(ticket, public_only=False),
-            "reply_form": ReplyForm(initial={"version": ticket.version}, allow_internal=True),
+            "watchers": list(ticket.watchers.all()),
+            "reply_form": ReplyForm(initial={"version": ticket.version}, allow_internal=True, auto_id="reply_%s"),
             "assign_form": AssignForm(
-                initial={"version": ticket.version, "group": ticket.assignment_group_id, "assignee": ticket.assignee_id}
+                auto_id="assign_%s",
+                initial={
+                    "version": ticket.version,
+                    "group": ticket.assignment_group_id,
+                    "assignee": ticket.assignee_id,
+                },
             ),
         },
     )
@@ -232,10 +238,21 @@ def desk_take(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @desk_required
+@require_POST
+def desk_watch(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = selectors.ticket_for_user(request.user, number, surface="desk")
+    watching = request.POST.get("watch") == "1"
+    if report_outcome(request, lambda: services.set_watching(ticket=ticket, actor=request.user, watching=watching)):
+        messages.success(request, _("You are watching this ticket.") if watching else _("You stopped watching."))
+    return redirect("servicedesk:desk_ticket", number=ticket.number)
+
+
+@desk_required
 @require_GET
 def desk_group_members(request: HttpRequest) -> HttpResponse:
     """htmx: the assignee options for the chosen group."""
-    group = AssignmentGroup.objects.filter(pk=request.GET.get("group") or 0, is_active=True).first()
+    group_id = request.GET.get("group", "")
+    group = AssignmentGroup.objects.filter(pk=group_id, is_active=True).first() if group_id.isdigit() else None
     members = group.members.filter(is_active=True).order_by("username") if group else []
     return render(request, "servicedesk/desk/_member_options.html", {"members": members})
 

@@ -9,4 +9,4 @@ register = template.Library()
 
 @register.simple_tag
 def resolve_form(ticket) -> ResolveForm:
-    return ResolveForm(initial={"version": ticket.version})
+    return ResolveForm(initial={"version": ticket.version}, auto_id="resolve_%s")

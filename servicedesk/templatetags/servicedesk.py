@@ -39,13 +39,14 @@ def person(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _value_label(event, value: str, display: str) -> str:
+def _value_label(event, value: str, display: str, public: bool) -> str:
     if display:
         return display
     if value == "":
         return _("(empty)")
     if event.field == "state":
-        return str(get_kind(event.ticket.kind).state(value).label)
+        info = get_kind(event.ticket.kind).state(value)
+        return str(info.public_label if public else info.label)
     if event.field == "priority":
         return str(Priority(int(value)).label)
     field = event.ticket._meta.get_field(event.field)
@@ -55,11 +56,11 @@ def _value_label(event, value: str, display: str) -> str:
 
 
 @register.simple_tag
-def event_change(event) -> str:
+def event_change(event, public: bool = False) -> str:
     """'Priority: P4 - Low → P2 - High' for a field or state event."""
     field = event.ticket._meta.get_field(event.field)
-    old = _value_label(event, event.old_value, event.old_display)
-    new = _value_label(event, event.new_value, event.new_display)
+    old = _value_label(event, event.old_value, event.old_display, public)
+    new = _value_label(event, event.new_value, event.new_display, public)
     if field.get_internal_type() == "TextField":
         return format_html("<strong>{}</strong> {}", field.verbose_name.capitalize(), pgettext("timeline", "updated"))
     return format_html("<strong>{}</strong>: {} &rarr; {}", field.verbose_name.capitalize(), old, new)

@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connections
 
 from itsm.celery import app as celery_app
 from servicedesk import roles
@@ -33,9 +34,13 @@ def _chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the session (overrides pytest-playwright's fixture of the same name)."""
+    """One headless Chromium per module (overrides pytest-playwright's fixture of the same name).
+
+    Module scope, not session: while Playwright runs, its event loop makes Django see an async context, and
+    database connections opened then would outlive the module and block dropping the test database.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = _chromium_path()
@@ -55,6 +60,7 @@ def browser():
                 yield chromium
             finally:
                 chromium.close()
+                connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -1,7 +1,6 @@
 """Demo data: people, roles, support groups and a few tickets; `--tickets N` adds N more in bulk for benchmarks."""
 
 import os
-import random
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,11 +9,12 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from incidents.services import report_incident
+from incidents.choices import ResolutionCode
+from incidents.services import report_incident, resolve_incident, take_incident
 from servicedesk import roles
 from servicedesk.models import AssignmentGroup, Ticket
 from servicedesk.registry import get_kind
-from servicedesk.services import reserve_ticket_numbers
+from servicedesk.services import add_comment, assign_ticket, reserve_ticket_numbers
 
 # Bulk requesters cannot log in: they only give the benchmark realistic spreads.
 UNUSABLE_PASSWORD = make_password(None)
@@ -38,23 +38,31 @@ GROUPS = [
 ]
 
 DEMO_TICKETS = [
-    # requester, title, description
+    # requester, title, description, what the desk has done with it so far
     (
         "alice",
         "Cannot connect to the office Wi-Fi",
         "Since this morning my laptop does not see **CORP-WIFI** on the 3rd floor.",
+        "new",
     ),
     (
         "alice",
         "Outlook keeps asking for my password",
         "It pops up every few minutes, even after I type the right password.",
+        "resolved",
     ),
     (
         "bob",
         "Printer on floor 2 prints blank pages",
         "The HP printer next to the kitchen prints empty pages for every job.",
+        "in_progress",
     ),
-    ("bob", "VPN disconnects every 10 minutes", "Working from home; the VPN client drops and reconnects all the time."),
+    (
+        "bob",
+        "VPN disconnects every 10 minutes",
+        "Working from home; the VPN client drops and reconnects all the time.",
+        "routed",
+    ),
 ]
 
 TITLES = [
@@ -103,7 +111,6 @@ class Command(BaseCommand):
             self._demo_tickets(people)
         self.stdout.write(self.style.SUCCESS("Demo people, groups and tickets are in place."))
         if options["tickets"]:
-            random.seed(options["seed"])
             self._bulk_tickets(options["tickets"], options["requesters"], options["seed"])
 
     def _people(self, password: str) -> dict:
@@ -130,11 +137,27 @@ class Command(BaseCommand):
             group.members.add(*(people[m] for m in members))
 
     def _demo_tickets(self, people: dict) -> None:
-        for username, title, description in DEMO_TICKETS:
+        """A few tickets at different points of their life, each made through the services."""
+        lin = people["lin"]
+        for username, title, description, story in DEMO_TICKETS:
             requester = people[username]
             if Ticket.objects.filter(requester=requester, title=title).exists():
                 continue
-            report_incident(actor=requester, title=title, description=description)
+            incident = report_incident(actor=requester, title=title, description=description)
+            if story in ("in_progress", "resolved"):
+                incident = take_incident(incident=incident, actor=lin)
+                add_comment(ticket=incident, author=lin, body="Looking at it now.", internal=False)
+                add_comment(ticket=incident, author=lin, body="Checked the logs on the server side.", internal=True)
+            if story == "resolved":
+                resolve_incident(
+                    incident=incident,
+                    actor=lin,
+                    code=ResolutionCode.SOLVED_PERMANENTLY,
+                    notes="Your saved credentials were out of date; I cleared them. Please confirm it is fixed.",
+                )
+            if story == "routed":
+                network = AssignmentGroup.objects.get(name="Network Operations")
+                assign_ticket(ticket=incident, actor=people["mona"], group=network, reason="VPN is the network team's")
 
     def _bulk_tickets(self, count: int, requester_count: int, seed: int) -> None:
         """Insert `count` incidents with SQL set operations: a million take a few minutes, not hours."""

@@ -161,6 +161,11 @@ class Ticket(FSMModelMixin, models.Model):
                 name="ticket_open_group_prio_age",
             ),
             models.Index(
+                fields=["assignment_group", "priority", "created_at"],
+                condition=Q(is_open=True, assignee__isnull=True),
+                name="ticket_unassigned_prio_age",
+            ),
+            models.Index(
                 fields=["assignee", "priority", "created_at"],
                 condition=Q(is_open=True),
                 name="ticket_open_assignee_prio_age",

@@ -1,4 +1,4 @@
-"""Who may run each incident transition (django-rules predicates, used as django-fsm `permission=`)."""
+"""Who may run each incident transition: django-rules predicates, also used as django-fsm `permission=`."""
 
 import rules
 
@@ -15,14 +15,37 @@ def _as_permission(predicate):
     return check
 
 
+@rules.predicate
+def is_new(user, incident) -> bool:
+    return incident is not None and incident.state == "new"
+
+
+@rules.predicate
+def awaits_caller(user, incident) -> bool:
+    return incident is not None and incident.state == "on_hold" and incident.on_hold_reason == "awaiting_caller"
+
+
+@rules.predicate
+def is_group_manager(user, incident) -> bool:
+    group = incident.assignment_group if incident is not None else None
+    return group is not None and group.manager_id == user.pk
+
+
 can_work_predicate = in_desk_scope
 can_confirm_predicate = is_requester | in_desk_scope
-can_cancel_predicate = is_requester | in_desk_scope
+can_resume_predicate = in_desk_scope | (is_requester & awaits_caller)
+can_cancel_predicate = (is_requester & is_new) | in_desk_scope
 
 rules.add_perm("incidents.work_incident", can_work_predicate)
 rules.add_perm("incidents.confirm_incident", can_confirm_predicate)
 rules.add_perm("incidents.cancel_incident", can_cancel_predicate)
+rules.add_perm("incidents.resume_incident", can_resume_predicate)
+# Major incidents and merges touch other people's tickets: engineers in scope; promotion also by managers.
+rules.add_perm("incidents.promote_major", in_desk_scope)
+rules.add_perm("incidents.merge_incidents", in_desk_scope)
+rules.add_perm("incidents.override_priority", in_desk_scope)
 
 can_work = _as_permission(can_work_predicate)
 can_confirm = _as_permission(can_confirm_predicate)
+can_resume = _as_permission(can_resume_predicate)
 can_cancel = _as_permission(can_cancel_predicate)

@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "servicedesk.tasks.redeliver_pending_notifications",
         "schedule": 60.0,
     },
+    "close-expired-resolutions": {
+        "task": "incidents.tasks.close_expired_resolutions",
+        "schedule": 900.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -199,6 +199,8 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("text"))
     is_internal = models.BooleanField(_("internal work note"), default=False)
+    # Effort the author booked with this note; summed per ticket, group and engineer.
+    time_spent_minutes = models.PositiveIntegerField(_("time spent (minutes)"), default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -297,3 +299,88 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} -> {self.recipient_id} ({self.status})"
+
+
+class Skill(models.Model):
+    """Something an engineer knows (Linux, SAP, networking …); routing prefers engineers with the skill asked for."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="skills", verbose_name=_("agents")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedFilter(models.Model):
+    """A queue filter an engineer saved for themselves or shared with the desk."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=100)
+    queue = models.CharField(_("queue"), max_length=32, default="open")
+    query = models.CharField(_("filter"), max_length=2000, blank=True)
+    is_shared = models.BooleanField(_("shared with the desk"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_unique_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedResponse(models.Model):
+    """A reply template with ticket placeholders ({number}, {title}, {requester}, {agent}, {group})."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        help_text=_("Empty: shared with every engineer."),
+    )
+    group = models.ForeignKey(
+        AssignmentGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        help_text=_("Offered only to this group's members when set."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open in the desk right now (refreshed by a poll), for the collision warning."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    is_editing = models.BooleanField(default=False)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="one_presence_per_ticket_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.ticket_id}"

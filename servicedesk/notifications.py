@@ -16,7 +16,10 @@ def requester_updates_listener(*, ticket, events: list[TicketEvent]) -> None:
     rows = [
         Notification(event=event, recipient_id=ticket.requester_id)
         for event in events
-        if event.is_public and event.kind in NOTIFY_REQUESTER and event.actor_id != ticket.requester_id
+        if event.is_public
+        and event.kind in NOTIFY_REQUESTER
+        and event.actor_id != ticket.requester_id
+        and (event.kind != EventKind.STATE or ticket.kind_info.state(event.new_value).notify_requester)
     ]
     if not rows:
         return

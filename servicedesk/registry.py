@@ -23,6 +23,8 @@ class StateInfo:
     public_label: str
     colour: str = "secondary"
     is_open: bool = True
+    # Whether reaching this state is worth an email to the requester (work starting is not).
+    notify_requester: bool = True
 
 
 @dataclass(frozen=True)

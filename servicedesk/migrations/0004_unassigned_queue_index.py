@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('servicedesk', '0003_queue_index_all_tickets'),
+        ("servicedesk", "0003_queue_index_all_tickets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('assignee__isnull', True), ('is_open', True)), fields=['assignment_group', 'priority', 'created_at'], name='ticket_unassigned_prio_age'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("assignee__isnull", True), ("is_open", True)),
+                fields=["assignment_group", "priority", "created_at"],
+                name="ticket_unassigned_prio_age",
+            ),
         ),
     ]

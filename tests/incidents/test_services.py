@@ -79,7 +79,12 @@ def test_take_assigns_to_me_and_starts_work(incident, lin, service_desk):
 
     assert (incident.state, incident.assignee, incident.assignment_group) == ("in_progress", lin, service_desk)
     kinds = [(e.kind, e.field) for e in TicketEvent.objects.filter(ticket=incident).exclude(kind=EventKind.CREATED)]
-    assert kinds == [(EventKind.FIELD, "assignee"), (EventKind.STATE, "state")]
+    # Assignment makes a New incident Assigned (the incident's listener), then work starts.
+    assert kinds == [(EventKind.FIELD, "assignee"), (EventKind.STATE, "state"), (EventKind.STATE, "state")]
+    assert [(e.old_value, e.new_value) for e in _state_events(incident)] == [
+        ("new", "assigned"),
+        ("assigned", "in_progress"),
+    ]
 
 
 def test_take_of_an_incident_in_progress_only_reassigns(in_progress_incident, mona, service_desk):
@@ -88,7 +93,7 @@ def test_take_of_an_incident_in_progress_only_reassigns(in_progress_incident, mo
     incident = services.take_incident(incident=in_progress_incident, actor=mona)
 
     assert (incident.state, incident.assignee) == (IncidentState.IN_PROGRESS, mona)
-    assert len(_state_events(incident)) == 1
+    assert len(_state_events(incident)) == 2  # lin's take (New -> Assigned -> In Progress); mona's adds none
 
 
 def test_resolve_records_code_notes_and_time(in_progress_incident, lin):

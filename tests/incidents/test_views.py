@@ -192,7 +192,10 @@ def test_cancel_once_work_started_explains_and_changes_nothing(login, alice, in_
 
     response = login(alice).post(reverse("incidents:cancel", args=[in_progress_incident.number]))
 
-    assert messages_of(response) == [f"{in_progress_incident.number} is In Progress: that cannot be done now."]
+    assert messages_of(response) == [
+        f"{in_progress_incident.number} is In Progress: that cannot be done now. An engineer is already on it; "
+        "reply to tell the service desk it is no longer needed."
+    ]
     assert ticket_state(in_progress_incident) == before
 
 

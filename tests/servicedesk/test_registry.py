@@ -21,7 +21,7 @@ def test_incidents_are_registered_by_their_app():
     kind = registry.get_kind("incident")
 
     assert (kind.prefix, kind.model_label) == ("INC", "incidents.Incident")
-    assert kind.open_states == {"new", "in_progress"}
+    assert kind.open_states == {"new", "assigned", "in_progress", "on_hold"}
 
 
 def test_an_unknown_kind_is_a_lookup_error():

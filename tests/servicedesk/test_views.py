@@ -251,7 +251,8 @@ def filter_queue(login, mona, queue):
 
 
 def test_filter_by_state(filter_queue):
-    assert filter_queue(state="new") == ["vpn", "printer"]
+    assert filter_queue(state="new") == ["printer"]
+    assert filter_queue(state="assigned") == ["vpn"]  # it has an engineer, who has not started yet
     assert filter_queue(state=["in_progress", "cancelled"]) == ["email", "laptop"]
 
 

@@ -224,14 +224,16 @@ WITH params AS (
     FROM generate_series(0, %(size)s - 1) AS g
 ), shaped AS (
     SELECT n, r_pick, r_group, r_req,
-        CASE WHEN r_state < 0.03 THEN 'new' WHEN r_state < 0.08 THEN 'in_progress'
+        CASE WHEN r_state < 0.02 THEN 'new' WHEN r_state < 0.03 THEN 'assigned'
+             WHEN r_state < 0.07 THEN 'in_progress' WHEN r_state < 0.08 THEN 'on_hold'
              WHEN r_state < 0.12 THEN 'resolved' WHEN r_state < 0.15 THEN 'cancelled' ELSE 'closed' END AS state,
         CASE WHEN r_prio < 0.02 THEN 1 WHEN r_prio < 0.10 THEN 2 WHEN r_prio < 0.40 THEN 3
              WHEN r_prio < 0.90 THEN 4 ELSE 5 END AS priority,
         r_age
     FROM raw
 ), timed AS (
-    SELECT *, now() - (CASE WHEN state IN ('new', 'in_progress') THEN r_age * 30 ELSE 30 + r_age * 700 END)
+    SELECT *, now() - (CASE WHEN state IN ('new', 'assigned', 'in_progress', 'on_hold') THEN r_age * 30
+                            ELSE 30 + r_age * 700 END)
               * interval '1 day' AS created
     FROM shaped
 ), inserted AS (
@@ -247,16 +249,21 @@ WITH params AS (
         p.groups[1 + floor(t.r_group * array_length(p.groups, 1))::int],
         CASE WHEN t.state = 'new' THEN NULL
              ELSE p.agents[1 + floor(t.r_group * array_length(p.groups, 1))::int] END,
-        t.priority, t.state, t.state IN ('new', 'in_progress'), 1, t.created,
+        t.priority, t.state, t.state IN ('new', 'assigned', 'in_progress', 'on_hold'), 1, t.created,
         t.created + interval '2 hours',
         CASE WHEN t.state IN ('resolved', 'closed') THEN t.created + interval '1 hour' END,
         CASE WHEN t.state IN ('closed', 'cancelled') THEN t.created + interval '2 hours' END
     FROM timed t CROSS JOIN params p
-    RETURNING id, state, requester_id, assignee_id, created_at
+    RETURNING id, state, priority, requester_id, assignee_id, created_at
 ), incidents AS (
-    INSERT INTO incidents_incident (ticket_ptr_id, resolution_code, resolution_notes, reopen_count)
-    SELECT id, CASE WHEN state IN ('resolved', 'closed') THEN 'permanent' ELSE '' END,
-           CASE WHEN state IN ('resolved', 'closed') THEN 'Fixed and confirmed with the user.' ELSE '' END, 0
+    INSERT INTO incidents_incident (ticket_ptr_id, impact, urgency, priority_overridden, on_hold_reason,
+        resolution_code, resolution_notes, reopen_count, routing_reason, is_major, major_announcement)
+    SELECT id,
+           (ARRAY[1, 1, 2, 2, 3])[priority], (ARRAY[1, 2, 2, 3, 3])[priority], false,
+           CASE WHEN state = 'on_hold' THEN 'awaiting_caller' ELSE '' END,
+           CASE WHEN state IN ('resolved', 'closed') THEN 'permanent' ELSE '' END,
+           CASE WHEN state IN ('resolved', 'closed') THEN 'Fixed and confirmed with the user.' ELSE '' END, 0,
+           '', false, ''
     FROM inserted
     RETURNING ticket_ptr_id
 ), created_events AS (
@@ -265,11 +272,13 @@ WITH params AS (
     SELECT id, 'created', requester_id, created_at, '', '', '', '', '', '', true FROM inserted
     RETURNING id
 ), comments AS (
-    INSERT INTO servicedesk_comment (ticket_id, author_id, body, is_internal, created_at)
+    INSERT INTO servicedesk_comment (ticket_id, author_id, body, is_internal, time_spent_minutes, created_at)
     SELECT i.id, CASE WHEN c %% 2 = 1 OR i.assignee_id IS NULL THEN i.requester_id ELSE i.assignee_id END,
         CASE WHEN c %% 2 = 1 THEN 'Any update on this? It is still happening.'
              ELSE 'Checked the logs; working on it.' END,
-        c %% 2 = 0 AND i.assignee_id IS NOT NULL, i.created_at + c * interval '10 minutes'
+        c %% 2 = 0 AND i.assignee_id IS NOT NULL,
+        CASE WHEN c %% 2 = 0 AND i.assignee_id IS NOT NULL THEN 15 ELSE 0 END,
+        i.created_at + c * interval '10 minutes'
     FROM inserted i CROSS JOIN LATERAL generate_series(1, (i.id %% 4)::int) AS c
     RETURNING id, ticket_id, author_id, created_at, is_internal
 )

@@ -12,6 +12,7 @@ class IncidentsConfig(AppConfig):
         from servicedesk.registry import StateInfo, TicketKind, register_kind
 
         from .choices import IncidentState as S
+        from .listeners import follow_assignment
 
         register_kind(
             TicketKind(
@@ -50,11 +51,52 @@ class IncidentsConfig(AppConfig):
                 desk_actions_template="incidents/desk_actions.html",
                 portal_actions_template="incidents/portal_actions.html",
                 portal_create_url="incidents:report",
+                before_commit=follow_assignment,
             )
         )
         from servicedesk.registry import register_listener
 
-        from .listeners import follow_assignment, resume_on_caller_reply
+        from .listeners import resume_on_caller_reply
 
-        register_listener(follow_assignment)
         register_listener(resume_on_caller_reply)
+
+        from servicedesk.registry import register_banner_provider
+
+        from . import escalation  # noqa: F401 - registers the escalation permissions
+        from .listeners_major import major_incident_banners, resolve_children_with_parent
+
+        register_listener(resolve_children_with_parent)
+        register_banner_provider(major_incident_banners)
+
+        # Bulk state changes on selected desk queue rows: each row runs the same service as the ticket page.
+        from servicedesk.registry import BulkAction, BulkField, register_bulk_actions
+
+        from .choices import HoldReason, ResolutionCode
+
+        register_bulk_actions(
+            "incident",
+            {
+                "start_work": BulkAction(_("Start work"), "incidents.services.start_work", ticket_arg="incident"),
+                "put_on_hold": BulkAction(
+                    _("Put on hold"),
+                    "incidents.services.put_on_hold",
+                    fields=(BulkField("reason", _("Waiting for"), choices=HoldReason.choices),),
+                    ticket_arg="incident",
+                ),
+                "resolve": BulkAction(
+                    _("Resolve"),
+                    "incidents.services.resolve_incident",
+                    fields=(
+                        BulkField("code", _("Resolution code"), choices=ResolutionCode.choices),
+                        BulkField("notes", _("Resolution notes"), multiline=True),
+                    ),
+                    ticket_arg="incident",
+                ),
+                "cancel": BulkAction(
+                    _("Cancel"),
+                    "incidents.services.cancel_incident",
+                    fields=(BulkField("reason", _("Reason"), multiline=True),),
+                    ticket_arg="incident",
+                ),
+            },
+        )

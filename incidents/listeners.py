@@ -1,6 +1,7 @@
 """How incidents react to changes recorded by the core (registered in IncidentsConfig.ready).
 
 Listeners run inside the transaction of the change, on the locked ticket, so what they do is part of it.
+`follow_assignment` runs earlier, before the change is saved (the kind's `before_commit`).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -11,17 +12,15 @@ from servicedesk.choices import EventKind
 from .choices import HoldReason, IncidentState
 
 
-def follow_assignment(*, ticket, events) -> None:
-    """A New incident that gets an engineer becomes Assigned; an Assigned one that loses its engineer, New."""
-    if ticket.kind != "incident" or not any(e.field == "assignee" for e in events):
-        return
-    actor = events[0].actor
+def follow_assignment(ticket) -> None:
+    """Before a change is saved: a New incident that got an engineer is Assigned; an Assigned one without, New.
+
+    Registered as the kind's `before_commit`, so the state moves in the same save as the assignment.
+    """
     if ticket.state == IncidentState.NEW and ticket.assignee_id is not None:
-        with core.changing(ticket, actor=actor):
-            ticket.mark_assigned()
+        ticket.mark_assigned()
     elif ticket.state == IncidentState.ASSIGNED and ticket.assignee_id is None:
-        with core.changing(ticket, actor=actor):
-            ticket.mark_unassigned()
+        ticket.mark_unassigned()
 
 
 def resume_on_caller_reply(*, ticket, events) -> None:

@@ -16,8 +16,9 @@ def _as_permission(predicate):
 
 
 @rules.predicate
-def is_new(user, incident) -> bool:
-    return incident is not None and incident.state == "new"
+def work_not_started(user, incident) -> bool:
+    """New, or Assigned but nobody has started: routing may name an engineer at once, so both count."""
+    return incident is not None and incident.state in ("new", "assigned")
 
 
 @rules.predicate
@@ -34,7 +35,7 @@ def is_group_manager(user, incident) -> bool:
 can_work_predicate = in_desk_scope
 can_confirm_predicate = is_requester | in_desk_scope
 can_resume_predicate = in_desk_scope | (is_requester & awaits_caller)
-can_cancel_predicate = (is_requester & is_new) | in_desk_scope
+can_cancel_predicate = (is_requester & work_not_started) | in_desk_scope
 
 rules.add_perm("incidents.work_incident", can_work_predicate)
 rules.add_perm("incidents.confirm_incident", can_confirm_predicate)

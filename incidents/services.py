@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django.utils.translation import ngettext
+from django_fsm import can_proceed
 
 from servicedesk import services as core
 from servicedesk.choices import Channel, Priority
@@ -91,7 +92,9 @@ def run_transition(
                 _("%(number)s is %(state)s: that cannot be done now.")
                 % {"number": incident.number, "state": incident.state_info.label}
             )
-        if actor is not None and not has_transition_perm(method, actor):
+        # The transition's own permission only (django-fsm's has_transition_perm also tests the conditions,
+        # which would turn "too late to reopen" into a 403).
+        if actor is not None and not method._django_fsm.has_transition_perm(incident, incident.state, actor):
             raise PermissionDenied(name)
         if not can_proceed(method):
             raise core.TicketError(_refusal(incident, name))
@@ -104,9 +107,12 @@ def _refusal(incident: Incident, name: str) -> str:
     """Why a transition's condition failed, in words for the user."""
     if name == "reopen":
         days = IncidentPolicy.current().reopen_window_days
-        return _(
+        return ngettext(
+            "%(number)s was resolved more than %(days)d day ago and can no longer be reopened: "
+            "please report a new incident.",
             "%(number)s was resolved more than %(days)d days ago and can no longer be reopened: "
-            "please report a new incident."
+            "please report a new incident.",
+            days,
         ) % {"number": incident.number, "days": days}
     if name == "mark_assigned":
         return _("%(number)s has no assignee yet.") % {"number": incident.number}

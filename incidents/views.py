@@ -11,7 +11,7 @@ from servicedesk import selectors
 from servicedesk.views import desk_required, report_outcome
 
 from . import services
-from .forms import ReopenForm, ReportIncidentForm, ResolveForm
+from .forms import ClassifyForm, HoldForm, OverridePriorityForm, ReopenForm, ReportIncidentForm, ResolveForm
 from .models import Incident
 
 
@@ -41,6 +41,8 @@ def report(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     title=form.cleaned_data["title"],
                     description=form.cleaned_data["description"],
+                    urgency=form.cleaned_data["urgency"],
+                    category=form.cleaned_data["category"],
                     files=form.cleaned_data["files"],
                 )
             ),
@@ -154,3 +156,96 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
     ):
         messages.success(request, _("%(number)s is cancelled.") % {"number": incident.number})
     return redirect("servicedesk:portal_ticket", number=incident.number)
+
+
+def _form_failed(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@desk_required
+@require_POST
+def hold(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        _form_failed(request, form)
+    elif report_outcome(
+        request,
+        lambda: services.put_on_hold(
+            incident=incident,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, _("%(number)s is on hold.") % {"number": incident.number})
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@desk_required
+@require_POST
+def resume(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    if report_outcome(
+        request,
+        lambda: services.resume_work(incident=incident, actor=request.user, expected_version=_posted_version(request)),
+    ):
+        messages.success(request, _("%(number)s is in progress again.") % {"number": incident.number})
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@desk_required
+@require_POST
+def classify(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    form = ClassifyForm(request.POST)
+    if not form.is_valid():
+        _form_failed(request, form)
+    else:
+        fields = {name: form.cleaned_data[name] for name in services.CLASSIFICATION_FIELDS}
+        if report_outcome(
+            request,
+            lambda: services.classify_incident(
+                incident=incident, actor=request.user, expected_version=form.cleaned_data["version"], **fields
+            ),
+        ):
+            messages.success(request, _("Classification saved."))
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@desk_required
+@require_POST
+def override_priority(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    form = OverridePriorityForm(request.POST)
+    if not form.is_valid():
+        _form_failed(request, form)
+    elif report_outcome(
+        request,
+        lambda: services.override_priority(
+            incident=incident,
+            actor=request.user,
+            priority=form.cleaned_data["priority"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, _("Priority set by hand."))
+    return redirect("servicedesk:desk_ticket", number=incident.number)
+
+
+@desk_required
+@require_POST
+def restore_priority(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number, "desk")
+    if report_outcome(
+        request,
+        lambda: services.restore_matrix_priority(
+            incident=incident, actor=request.user, expected_version=_posted_version(request)
+        ),
+    ):
+        messages.success(request, _("The priority follows the matrix again."))
+    return redirect("servicedesk:desk_ticket", number=incident.number)

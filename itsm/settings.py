@@ -201,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.close_expired_resolutions",
         "schedule": 900.0,
     },
+    "purge-stale-presence": {
+        "task": "servicedesk.tasks.purge_stale_presence",
+        "schedule": 3600.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

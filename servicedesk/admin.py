@@ -1,8 +1,9 @@
 """Configuration screens for the core: support groups; tickets are read-only here (the desk changes them)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import AssignmentGroup, Notification, Ticket, TicketEvent
+from .models import AssignmentGroup, CannedResponse, Notification, Ticket, TicketEvent
 
 
 @admin.register(AssignmentGroup)
@@ -48,3 +49,27 @@ class TicketEventAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("event", "recipient", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    """Reply templates for the desk; placeholders {number}, {title}, {requester}, {agent} and {group}."""
+
+    list_display = ("title", "owner", "group", "is_active")
+    list_filter = ("is_active", "group")
+    search_fields = ("title", "body")
+    list_select_related = ("owner", "group")
+    autocomplete_fields = ("owner", "group")
+    fieldsets = (
+        (None, {"fields": ("title", "body", "is_active")}),
+        (
+            _("Who is offered it"),
+            {
+                "fields": ("owner", "group"),
+                "description": _(
+                    "Leave both empty to offer it to every engineer. Placeholders: {number}, {title}, "
+                    "{requester}, {agent} (the engineer), {group}."
+                ),
+            },
+        ),
+    )

@@ -7,9 +7,12 @@ AppConfig.ready(); the core never imports a practice. Listeners are called by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from .models import Ticket, TicketEvent
@@ -28,6 +31,38 @@ class StateInfo:
 
 
 @dataclass(frozen=True)
+class BulkField:
+    """One input a bulk action needs besides the rows: a resolution code, a hold reason, notes …"""
+
+    # The keyword the action's service takes the value under.
+    name: str
+    label: str
+    # A select when given (value, label) pairs; free text otherwise.
+    choices: Sequence[tuple[str, str]] = ()
+    multiline: bool = False
+    required: bool = True
+    max_length: int = 4000
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """A state change a kind offers on selected desk queue rows, run row by row through the kind's own service.
+
+    `service` is a callable `(ticket, actor, **fields)` or the dotted path of a service function taking the
+    ticket under `ticket_arg` (practices name it lazily, so registering imports none of their services).
+    """
+
+    label: str
+    service: str | Callable[..., object]
+    fields: tuple[BulkField, ...] = ()
+    ticket_arg: str = "ticket"
+
+    def run(self, *, ticket: Ticket, actor, **values) -> object:
+        service = import_string(self.service) if isinstance(self.service, str) else self.service
+        return service(**{self.ticket_arg: ticket}, actor=actor, **values)
+
+
+@dataclass(frozen=True)
 class TicketKind:
     """A ticket kind a practice contributes: its numbering prefix, model, states and templates."""
 
@@ -42,6 +77,12 @@ class TicketKind:
     portal_actions_template: str = ""
     portal_create_url: str = ""
     extra: Mapping[str, object] = field(default_factory=dict)
+    # Called on the changed ticket just before it is diffed and saved, so that a kind can keep its own
+    # fields consistent with the change (e.g. an incident that gets an engineer becomes Assigned) in the
+    # same save and the same batch of activity events.
+    before_commit: Callable[..., None] | None = None
+    # State changes offered on selected queue rows, by code (see `register_bulk_actions`).
+    bulk_actions: Mapping[str, BulkAction] = field(default_factory=dict)
 
     def state(self, code: str) -> StateInfo:
         return self.states.get(code) or StateInfo(label=code, public_label=code)
@@ -67,6 +108,12 @@ def register_kind(kind: TicketKind) -> None:
     _kinds[kind.code] = kind
 
 
+def register_bulk_actions(code: str, actions: Mapping[str, BulkAction]) -> None:
+    """Add bulk state actions to a registered kind (a practice calls this from its AppConfig.ready())."""
+    kind = get_kind(code)
+    _kinds[code] = dataclasses.replace(kind, bulk_actions={**kind.bulk_actions, **actions})
+
+
 def get_kind(code: str) -> TicketKind:
     try:
         return _kinds[code]
@@ -90,3 +137,46 @@ def unregister_listener(listener: ChangeListener) -> None:
 
 def listeners() -> tuple[Callable[..., None], ...]:
     return tuple(_listeners)
+
+
+# -- banners -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A notice above the portal's pages for one user (an open major incident that affects them …)."""
+
+    key: str
+    heading: str
+    status: str = ""
+    text: str = ""
+    # Where the user can read more; empty when they may not open the ticket behind it.
+    url: str = ""
+    colour: str = "warning"
+
+
+class BannerProvider(Protocol):
+    def __call__(self, user) -> Iterable[Banner]: ...
+
+
+_banner_providers: list[BannerProvider] = []
+
+
+def register_banner_provider(provider: BannerProvider) -> None:
+    """A practice adds banners to the portal (from its AppConfig.ready()); keep each provider to one query."""
+    if provider not in _banner_providers:
+        _banner_providers.append(provider)
+
+
+def unregister_banner_provider(provider: BannerProvider) -> None:
+    if provider in _banner_providers:
+        _banner_providers.remove(provider)
+
+
+def banner_providers() -> tuple[BannerProvider, ...]:
+    return tuple(_banner_providers)
+
+
+def banners_for(user) -> list[Banner]:
+    """Every registered provider's banners for this user, in registration order."""
+    return [banner for provider in _banner_providers for banner in provider(user)]

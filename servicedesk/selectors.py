@@ -1,9 +1,21 @@
 """Reads that views share: every ticket lookup is scoped to the user before anything else."""
 
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+from datetime import datetime, timedelta
 
-from .models import Attachment, Ticket, TicketEvent
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from .models import (
+    Attachment,
+    CannedResponse,
+    Comment,
+    SavedFilter,
+    Ticket,
+    TicketEvent,
+    TicketPresence,
+    support_group_ids,
+)
 
 
 def ticket_for_user(user, number: str, *, surface: str) -> Ticket:
@@ -81,7 +93,7 @@ def portal_tickets(user) -> QuerySet[Ticket]:
 
 def ticket_timeline(ticket: Ticket, *, public_only: bool) -> list[TicketEvent]:
     """The ticket's activity log in order, with comments and attachments; public rows only for the portal."""
-    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor", "comment", "attachment")
+    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor", "comment__author", "attachment")
     if public_only:
         events = events.filter(is_public=True)
     timeline = list(
@@ -120,3 +132,77 @@ def specific(ticket: Ticket) -> Ticket:
     if isinstance(ticket, model):
         return ticket
     return model.objects.select_related("requester", "assignment_group", "assignee", "opened_by").get(pk=ticket.pk)
+
+
+# -- desk tools --------------------------------------------------------------------------------------
+
+
+def saved_filters_for(user) -> QuerySet[SavedFilter]:
+    """The engineer's own saved queue filters and the ones others shared with the desk."""
+    return SavedFilter.objects.filter(Q(owner_id=user.pk) | Q(is_shared=True)).select_related("owner")
+
+
+def canned_responses_for(user) -> QuerySet[CannedResponse]:
+    """Active canned responses offered to the engineer: shared ones, their own, and their groups'.
+
+    An owner keeps a response to themselves; a group offers it only to its members.
+    """
+    return CannedResponse.objects.filter(
+        Q(owner__isnull=True) | Q(owner_id=user.pk),
+        Q(group__isnull=True) | Q(group_id__in=support_group_ids(user)),
+        is_active=True,
+    )
+
+
+# How long a presence poll counts: the page polls every 10 s, so a few missed polls are forgiven.
+PRESENCE_WINDOW = timedelta(seconds=30)
+
+
+def others_on_ticket(ticket: Ticket, user) -> list[TicketPresence]:
+    """Other engineers who had this ticket open in the desk within the last 30 seconds, editors first."""
+    since = timezone.now() - PRESENCE_WINDOW
+    return list(
+        TicketPresence.objects.filter(ticket=ticket, last_seen__gte=since)
+        .exclude(user_id=user.pk)
+        .select_related("user")
+        .order_by("-is_editing", "user__username")
+    )
+
+
+def time_spent_on(ticket: Ticket) -> int:
+    """Minutes booked on the ticket's notes and replies, in all."""
+    return Comment.objects.filter(ticket=ticket).aggregate(total=Sum("time_spent_minutes"))["total"] or 0
+
+
+def _booked_time(user, start: datetime, end: datetime) -> QuerySet[Comment]:
+    """Notes with time booked in [start, end) on tickets the user may see in the desk (managers: all)."""
+    return Comment.objects.filter(
+        ticket__in=Ticket.objects.for_desk(user),
+        created_at__gte=start,
+        created_at__lt=end,
+        time_spent_minutes__gt=0,
+    )
+
+
+def time_spent_by_group(user, start: datetime, end: datetime) -> list[dict]:
+    """Minutes booked per assignment group of the ticket (one row for tickets without a group), most first."""
+    return list(
+        _booked_time(user, start, end)
+        .values("ticket__assignment_group_id", "ticket__assignment_group__name")
+        .annotate(minutes=Sum("time_spent_minutes"), tickets=Count("ticket_id", distinct=True))
+        .order_by("-minutes", "ticket__assignment_group__name")
+    )
+
+
+def time_spent_by_engineer(user, start: datetime, end: datetime) -> list[dict]:
+    """Minutes booked per engineer (the note's author, with a display `name`), most first."""
+    rows = list(
+        _booked_time(user, start, end)
+        .values("author_id", "author__username", "author__first_name", "author__last_name")
+        .annotate(minutes=Sum("time_spent_minutes"), tickets=Count("ticket_id", distinct=True))
+        .order_by("-minutes", "author__username")
+    )
+    for row in rows:
+        full_name = f"{row['author__first_name']} {row['author__last_name']}".strip()
+        row["name"] = full_name or row["author__username"]
+    return rows

@@ -13,18 +13,28 @@ import mimetypes
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import registry
 from .choices import EventKind
-from .models import AssignmentGroup, Attachment, Comment, Ticket, TicketEvent, support_group_ids
+from .models import (
+    AssignmentGroup,
+    Attachment,
+    Comment,
+    SavedFilter,
+    Ticket,
+    TicketEvent,
+    TicketPresence,
+    support_group_ids,
+)
 
 
 class TicketError(Exception):
@@ -136,6 +146,9 @@ def changing(ticket: Ticket, *, actor, reason: str = "") -> Iterator[Change]:
 
 def commit_ticket_change(*, ticket: Ticket, actor, before: dict, change: Change) -> list[TicketEvent]:
     """The single end of every ticket change: save, write the activity log, call the listeners."""
+    kind = ticket.kind_info
+    if kind.before_commit is not None:
+        kind.before_commit(ticket)
     events: list[TicketEvent] = []
     for field in _tracked_fields(ticket):
         old_value, old_display = before[field.name]
@@ -196,7 +209,16 @@ def lock_ticket(ticket: Ticket, *, expected_version: int | None = None) -> Ticke
     """Re-read the ticket (as its own model) under a row lock; refuse a form built on an older version."""
     # Views hand in the core Ticket; the practice's model is needed to diff its own tracked fields.
     model = apps.get_model(ticket.kind_info.model_label)
-    locked = model.objects.select_for_update().get(pk=ticket.pk)
+    # The people and group every change records by name come in the same query; only the ticket's own rows
+    # (its table and, for a practice's model, the parent ticket row) are locked, not the joined ones.
+    # NO KEY UPDATE still excludes every other writer of the ticket, but not PostgreSQL's foreign key checks on
+    # rows pointing at it (a child incident updated twice while its major incident is locked would deadlock).
+    own_rows = ("self", *(link.name for link in model._meta.parents.values() if link is not None))
+    locked = (
+        model.objects.select_related("requester", "assignment_group", "assignee")
+        .select_for_update(of=own_rows, no_key=True)
+        .get(pk=ticket.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ChangedMeanwhile(locked)
     return locked
@@ -309,17 +331,22 @@ def add_comment(
     internal: bool = False,
     files: Sequence[UploadedFile] = (),
     expected_version: int | None = None,
+    time_spent_minutes: int = 0,
 ) -> Comment | None:
-    """Add a public reply or an internal work note, with attachments; requesters may only reply publicly."""
+    """Add a public reply or an internal work note, with attachments; requesters may only reply publicly.
+
+    An engineer may book the minutes the work took with the note (`time_spent_minutes`, summed in reports).
+    """
     body = (body or "").strip()
     if not body and not files:
         raise TicketError(_("Write a message or attach a file."))
+    _check_time_spent(time_spent_minutes, body)
     validate_uploads(files)
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
             ticket = lock_ticket(ticket, expected_version=expected_version)
-            if internal or not author.has_perm("servicedesk.reply_in_portal", ticket):
+            if internal or time_spent_minutes or not author.has_perm("servicedesk.reply_in_portal", ticket):
                 require(author, "servicedesk.work_on_ticket", ticket)
             if ticket.closed_at is not None:
                 raise TicketError(
@@ -328,7 +355,13 @@ def add_comment(
             comment = None
             with changing(ticket, actor=author) as change:
                 if body:
-                    comment = Comment.objects.create(ticket=ticket, author=author, body=body, is_internal=internal)
+                    comment = Comment.objects.create(
+                        ticket=ticket,
+                        author=author,
+                        body=body,
+                        is_internal=internal,
+                        time_spent_minutes=time_spent_minutes,
+                    )
                     kind = EventKind.WORK_NOTE if internal else EventKind.COMMENT
                     change.add_event(TicketEvent(kind=kind, comment=comment, is_public=not internal))
                 for upload in files:
@@ -342,6 +375,19 @@ def add_comment(
             attachment.file.storage.delete(attachment.file.name)
         raise
     return comment
+
+
+# Time booked with one note: up to a day; longer work is booked in several notes.
+MAX_TIME_SPENT_MINUTES = 24 * 60
+
+
+def _check_time_spent(minutes, body: str) -> None:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_TIME_SPENT_MINUTES:
+        raise TicketError(
+            _("Time spent must be a whole number of minutes from 0 to %(max)d.") % {"max": MAX_TIME_SPENT_MINUTES}
+        )
+    if minutes and not body:
+        raise TicketError(_("Write a note to go with the time spent."))
 
 
 def _store_attachment(ticket, comment, upload, user, internal, stored: list[Attachment]) -> Attachment:
@@ -383,3 +429,49 @@ def set_watching(*, ticket: Ticket, actor, watching: bool) -> Ticket:
                 )
             )
     return ticket
+
+
+# -- saved queue filters ----------------------------------------------------------------------------
+
+
+def save_queue_filter(*, owner, name: str, queue: str, query: str, is_shared: bool) -> SavedFilter:
+    """Keep a queue and its filter under a name, for the engineer alone or shared with the desk."""
+    require(owner, "servicedesk.access_desk")
+    name = (name or "").strip()
+    if not name:
+        raise TicketError(_("Give the filter a name."))
+    taken = TicketError(_("You already have a filter named %(name)s.") % {"name": name})
+    if SavedFilter.objects.filter(owner=owner, name__iexact=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return SavedFilter.objects.create(owner=owner, name=name, queue=queue, query=query, is_shared=is_shared)
+    except IntegrityError:  # saved twice at once (a double click): the unique constraint decides
+        raise taken from None
+
+
+def delete_queue_filter(*, actor, saved_filter: SavedFilter) -> None:
+    """Only its owner deletes a saved filter, shared or not."""
+    if saved_filter.owner_id != actor.pk:
+        raise PermissionDenied("servicedesk.delete_saved_filter")
+    saved_filter.delete()
+
+
+# -- presence (the collision warning) ----------------------------------------------------------------
+
+
+def record_presence(*, ticket: Ticket, user, editing: bool) -> None:
+    """Note that an engineer has the ticket open in the desk, and whether they are writing: one upsert."""
+    require(user, "servicedesk.view_ticket_in_desk", ticket)
+    TicketPresence.objects.bulk_create(
+        [TicketPresence(ticket=ticket, user=user, is_editing=editing, last_seen=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["ticket", "user"],
+        update_fields=["is_editing", "last_seen"],
+    )
+
+
+def purge_stale_presence(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete presence rows nobody refreshed for a while (pages closed long ago); returns how many."""
+    deleted, _per_model = TicketPresence.objects.filter(last_seen__lt=timezone.now() - older_than).delete()
+    return deleted

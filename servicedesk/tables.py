@@ -9,6 +9,11 @@ from .models import Ticket
 class TicketTable(tables.Table):
     """Column headers and sort keys; the rows are rendered by servicedesk/desk/ticket_table.html."""
 
+    # Selects the row for a bulk action (the checkbox belongs to the queue page's bulk form).
+    select = tables.CheckBoxColumn(
+        accessor="number",
+        attrs={"th__input": {"id": "bulk-select-all", "class": "form-check-input", "aria-label": _("Select all")}},
+    )
     number = tables.Column(verbose_name=_("Number"))
     title = tables.Column(verbose_name=_("Title"))
     priority = tables.Column(verbose_name=_("Priority"))
@@ -23,6 +28,7 @@ class TicketTable(tables.Table):
         model = Ticket
         template_name = "servicedesk/desk/ticket_table.html"
         fields = (
+            "select",
             "number",
             "title",
             "priority",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import services
 from .models import Notification
 
 
@@ -34,7 +35,13 @@ def deliver_notification(self, notification_id: int) -> str:
             return "failed"
         event = notification.event
         with translation.override(settings.LANGUAGE_CODE):
-            context = {"event": event, "ticket": event.ticket, "recipient": recipient, "site_url": settings.SITE_URL}
+            context = {
+                "event": event,
+                "ticket": event.ticket,
+                "recipient": recipient,
+                "for_requester": recipient.pk == event.ticket.requester_id,
+                "site_url": settings.SITE_URL,
+            }
             subject = render_to_string("servicedesk/email/update_subject.txt", context).strip()
             body = render_to_string("servicedesk/email/update_body.txt", context)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
@@ -56,3 +63,9 @@ def redeliver_pending_notifications(older_than_seconds: int = 60, limit: int = 5
     for pk in ids:
         deliver_notification.delay(pk)
     return len(ids)
+
+
+@shared_task
+def purge_stale_presence() -> int:
+    """Beat job: forget who had a ticket open more than a day ago (the collision warning looks 30 s back)."""
+    return services.purge_stale_presence()

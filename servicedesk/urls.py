@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk, views_tools
 
 app_name = "servicedesk"
 
@@ -19,4 +19,15 @@ urlpatterns = [
     path("desk/tickets/<str:number>/watch/", views.desk_watch, name="desk_watch"),
     path("desk/group-members/", views.desk_group_members, name="desk_group_members"),
     path("desk/attachments/<int:pk>/", views.desk_attachment, name="desk_attachment"),
+    # Desk tools: bulk actions, saved filters, canned responses, the collision warning, the time report.
+    path("desk/bulk/", views_bulk.desk_bulk, name="desk_bulk"),
+    path("desk/filters/", views_tools.desk_save_filter, name="desk_save_filter"),
+    path("desk/filters/<int:pk>/delete/", views_tools.desk_delete_filter, name="desk_delete_filter"),
+    path(
+        "desk/tickets/<str:number>/canned/<int:pk>/",
+        views_tools.desk_canned_response,
+        name="desk_canned_response",
+    ),
+    path("desk/tickets/<str:number>/presence/", views_tools.desk_presence, name="desk_presence"),
+    path("desk/time/", views_tools.desk_time, name="desk_time"),
 ]

@@ -13,7 +13,7 @@ from django_tables2 import RequestConfig
 
 from . import selectors, services
 from .filters import TicketFilter
-from .forms import AssignForm, ReplyForm
+from .forms import AssignForm, BulkForm, ReplyForm, SavedFilterForm, clean_queue_query
 from .models import AssignmentGroup
 from .registry import all_kinds
 from .tables import TicketTable
@@ -149,8 +149,31 @@ def desk_queue(request: HttpRequest, queue: str = "mine") -> HttpResponse:
     return render(
         request,
         template,
-        {"queue": queue, "queue_label": QUEUES[queue], "queues": QUEUES, "filter": filterset, "table": table},
+        {
+            "queue": queue,
+            "queue_label": QUEUES[queue],
+            "queues": QUEUES,
+            "filter": filterset,
+            "table": table,
+            **({} if request.htmx else _queue_tools(request, queue, filterset)),
+        },
     )
+
+
+def _queue_tools(request: HttpRequest, queue: str, filterset: TicketFilter) -> dict:
+    """The desk tools around the queue (views_bulk.py, views_tools.py): bulk bar, saved filters, "save this"."""
+    groups = filterset.form.fields["assignment_group"].widget
+    # The filter and the bulk bar show the same groups: read them once (iter(): list() would COUNT them first).
+    groups.choices = list(iter(groups.choices))
+    query = clean_queue_query(request.GET.urlencode())
+    return {
+        "bulk_form": BulkForm(group_choices=groups.choices),
+        "saved_filters": selectors.saved_filters_for(request.user),
+        "save_filter_form": SavedFilterForm(
+            owner=request.user, queues=QUEUES, initial={"queue": queue, "query": query}
+        ),
+        "current_query": query,
+    }
 
 
 @desk_required
@@ -165,6 +188,8 @@ def desk_ticket(request: HttpRequest, number: str) -> HttpResponse:
             "timeline": selectors.ticket_timeline(ticket, public_only=False),
             "watchers": list(ticket.watchers.all()),
             "reply_form": ReplyForm(initial={"version": ticket.version}, allow_internal=True, auto_id="reply_%s"),
+            "canned_responses": selectors.canned_responses_for(request.user).only("pk", "title"),
+            "time_spent": selectors.time_spent_on(ticket),
             "assign_form": AssignForm(
                 auto_id="assign_%s",
                 initial={
@@ -194,6 +219,7 @@ def desk_comment(request: HttpRequest, number: str) -> HttpResponse:
             files=form.cleaned_data["files"],
             internal=form.cleaned_data.get("internal", False),
             expected_version=_version(form),
+            time_spent_minutes=form.cleaned_data.get("time_spent_minutes", 0),
         ),
     ):
         messages.success(request, _("Work note added.") if form.cleaned_data.get("internal") else _("Reply sent."))

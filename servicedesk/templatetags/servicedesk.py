@@ -64,3 +64,14 @@ def event_change(event, public: bool = False) -> str:
     if field.get_internal_type() == "TextField":
         return format_html("<strong>{}</strong> {}", field.verbose_name.capitalize(), pgettext("timeline", "updated"))
     return format_html("<strong>{}</strong>: {} &rarr; {}", field.verbose_name.capitalize(), old, new)
+
+
+@register.filter
+def duration(minutes) -> str:
+    """Minutes of work as "1 h 30 min", "2 h" or "45 min"."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": rest}

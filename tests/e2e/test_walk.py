@@ -119,6 +119,64 @@ def test_report_take_resolve_confirm(live_server, new_context, alice, lin, servi
     assert any(alice.email in message.to for message in mailoutbox)
 
 
+def test_on_hold_awaiting_caller_then_the_caller_answers(live_server, new_context, alice, lin, service_desk):
+    """lin needs the error text: the incident waits for alice; her reply brings it back; lin resolves; alice closes."""
+    base = live_server.url
+    requester = new_context().new_page()
+    log_in(requester, base, "alice")
+    requester.locator("#report-incident").click()
+    form = requester.locator("#report-form")
+    form.locator("input[name=title]").fill("Outlook shows an error at start")
+    form.locator("select[name=urgency]").select_option("1")
+    submit(requester, form.locator("button[type=submit]"))
+    number = re.search(r"/portal/tickets/(INC\d+)/", requester.url).group(1)
+
+    # lin takes it and puts it on hold, waiting for the caller.
+    agent = new_context().new_page()
+    log_in(agent, base, "lin")
+    agent.goto(f"{base}/desk/tickets/{number}/")
+    submit(agent, agent.locator("#take"))
+    expect(agent.locator("#ticket-state [data-state]")).to_have_attribute("data-state", "in_progress")
+    comment = agent.locator("#comment-form")
+    comment.locator("textarea[name=body]").fill("Which error text do you see exactly?")
+    comment.locator("input[name=internal]").uncheck()
+    submit(agent, comment.locator("button[type=submit]"))
+    agent.locator("#hold-form").locator("xpath=..").locator("summary").click()
+    hold = agent.locator("#hold-form")
+    hold.locator("select[name=reason]").select_option("awaiting_caller")
+    submit(agent, hold.locator("button[type=submit]"))
+    expect(agent.locator("#ticket-state [data-state]")).to_have_attribute("data-state", "on_hold")
+    expect(agent.locator("#on-hold-reason")).to_contain_text("Awaiting caller")
+
+    # alice is asked for an answer, replies, and the incident is in progress again.
+    requester.goto(f"{base}/portal/tickets/{number}/")
+    expect(requester.locator("#awaiting-you")).to_be_visible()
+    expect(requester.locator("#timeline")).to_contain_text("Which error text do you see exactly?")
+    reply = requester.locator("#reply-form")
+    reply.locator("textarea[name=body]").fill("It says: cannot start Microsoft Outlook (0x80040115).")
+    submit(requester, reply.locator("button[type=submit]"))
+    expect(requester.locator("#awaiting-you")).to_have_count(0)
+    expect(requester.locator("#ticket-state [data-state]")).to_have_attribute("data-state", "in_progress")
+
+    # lin sees the answer, resolves; alice confirms; it is closed.
+    agent.goto(f"{base}/desk/tickets/{number}/")
+    expect(agent.locator("#ticket-state [data-state]")).to_have_attribute("data-state", "in_progress")
+    expect(agent.locator("#timeline")).to_contain_text("0x80040115")
+    resolve = agent.locator("#resolve-form")
+    resolve.locator("select[name=code]").select_option("remote")
+    resolve.locator("textarea[name=notes]").fill("Rebuilt your Outlook profile remotely.")
+    submit(agent, resolve.locator("button[type=submit]"))
+    expect(agent.locator("#ticket-state [data-state]")).to_have_attribute("data-state", "resolved")
+    requester.goto(f"{base}/portal/tickets/{number}/")
+    submit(requester, requester.locator("#accept"))
+    expect(requester.locator("#ticket-state [data-state]")).to_have_attribute("data-state", "closed")
+
+    incident = Incident.objects.get(number=number)
+    states = list(incident.events.filter(kind="state").values_list("new_value", flat=True))
+    assert states == ["assigned", "in_progress", "on_hold", "in_progress", "resolved", "closed"]
+    assert incident.priority == 3  # low impact x high urgency
+
+
 def test_portal_in_chinese_and_language_switch(live_server, new_context, alice):
     base = live_server.url
     page = new_context(locale="zh-CN").new_page()

@@ -74,3 +74,36 @@ def test_two_engineers_resolving_at_once_one_wins(people):
         fresh = Incident.objects.get(pk=incident.pk)
         assert fresh.resolution_notes == winners[0].resolution_notes
         assert _state_events(incident) == 1
+
+
+def test_hold_and_resolve_at_once_keep_an_exact_log(people):
+    """Two engineers on an incident in progress: one puts it on hold, one resolves; the log shows one of them."""
+    lin, mona, alice = people["lin"], people["mona"], people["alice"]
+
+    for _ in range(ROUNDS):
+        incident = services.take_incident(incident=report(alice), actor=lin)
+        version = incident.version
+        before = _state_events(incident)
+
+        winners, losers = _race(
+            incident,
+            lambda i, v=version: services.put_on_hold(
+                incident=i, actor=lin, reason="awaiting_vendor", expected_version=v
+            ),
+            lambda i, v=version: services.resolve_incident(
+                incident=i, actor=mona, code="permanent", notes="Fixed", expected_version=v
+            ),
+        )
+
+        assert len(winners) == 1 and len(losers) == 1
+        assert isinstance(losers[0], ChangedMeanwhile), losers
+        fresh = Incident.objects.get(pk=incident.pk)
+        assert fresh.state == winners[0].state in {"on_hold", "resolved"}
+        assert fresh.version == version + 1
+        events = list(
+            TicketEvent.objects.filter(ticket=incident, kind=EventKind.STATE)
+            .order_by("pk")
+            .values_list("new_value", "actor_id")
+        )
+        assert len(events) == before + 1
+        assert events[-1] == (fresh.state, lin.pk if fresh.state == "on_hold" else mona.pk)

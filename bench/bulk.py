@@ -17,17 +17,11 @@ import time
 import uuid
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+def measure(*, rows: int = 100, repeat: int = 3) -> dict[str, dict]:
+    """Time each bulk action over `rows` fresh incidents, `repeat` times; Django must be set up.
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
-    import django
-
-    django.setup()
-
+    Returns, per action, the wall times in seconds and the SQL statements per row.
+    """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import connection
@@ -47,13 +41,11 @@ def main() -> None:
     group.members.add(engineer)
 
     steps = {
-        "assign (group + engineer)": lambda numbers: bulk.bulk_assign(
-            actor=engineer, numbers=numbers, group=group, assignee=engineer
-        ),
-        "work note with time": lambda numbers: bulk.bulk_add_note(
+        "assign": lambda numbers: bulk.bulk_assign(actor=engineer, numbers=numbers, group=group, assignee=engineer),
+        "work_note": lambda numbers: bulk.bulk_add_note(
             actor=engineer, numbers=numbers, body="Bench note", time_spent_minutes=5
         ),
-        "start work": lambda numbers: bulk.bulk_change_state(
+        "start_work": lambda numbers: bulk.bulk_change_state(
             actor=engineer, numbers=numbers, kind="incident", action="start_work", values={}
         ),
         "resolve": lambda numbers: bulk.bulk_change_state(
@@ -66,9 +58,9 @@ def main() -> None:
     }
     timings: dict[str, list[float]] = {name: [] for name in steps}
     queries: dict[str, int] = {}
-    for run in range(args.repeat):
+    for run in range(repeat):
         numbers = []
-        for n in range(args.rows):
+        for n in range(rows):
             incident = report_incident(actor=requester, title=f"Bench {tag} {run}-{n}")
             services.assign_ticket(ticket=incident, actor=admin, group=group)
             numbers.append(incident.number)
@@ -81,12 +73,26 @@ def main() -> None:
             if result.failed:
                 raise SystemExit(f"{name}: {len(result.failed)} rows refused, first: {result.failed[0]}")
             queries[name] = len(captured)
+    return {name: {"seconds": timings[name], "queries_per_row": queries[name] / rows} for name in steps}
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
+    import django
+
+    django.setup()
+    measured = measure(rows=args.rows, repeat=args.repeat)
     print(f"bulk actions on {args.rows} rows, {args.repeat} runs (median / max wall time, SQL queries per row)")
-    for name, samples in timings.items():
+    for name, figures in measured.items():
+        samples = figures["seconds"]
         print(
-            f"  {name:28} {statistics.median(samples) * 1000:8.1f} ms {max(samples) * 1000:8.1f} ms"
-            f"   {queries[name] / args.rows:5.1f} queries/row"
+            f"  {name:12} {statistics.median(samples) * 1000:8.1f} ms {max(samples) * 1000:8.1f} ms"
+            f"   {figures['queries_per_row']:5.1f} queries/row"
         )
 
 

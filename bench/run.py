@@ -38,7 +38,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,6 +93,23 @@ PAGES = [
         "desk 'All open' filtered state=new, priority=1, as lin",
     ),
     Page(
+        "desk_queue_l1",
+        "/desk/queues/open/?state=new&state=assigned&state=in_progress&assignment_group={service_desk}"
+        "&priority=1&priority=2&priority=3",
+        "lin",
+        'id="queue-table"',
+        "desk 'All open' with an L1's filters: New/Assigned/In Progress, group Service Desk, P1-P3; "
+        "priority then age; 25 a page",
+    ),
+    Page(
+        "desk_queue_l1_100_rows",
+        "/desk/queues/open/?state=new&state=assigned&state=in_progress&assignment_group={service_desk}"
+        "&priority=1&priority=2&priority=3&per_page=100",
+        "lin",
+        'id="queue-table"',
+        "the same L1 queue with 100 rows a page (queries must not grow with the page size)",
+    ),
+    Page(
         "portal_my_tickets",
         "/portal/tickets/",
         "alice",
@@ -107,6 +124,9 @@ PAGES = [
         "portal 'My tickets', all of them (paginated), as alice",
     ),
 ]
+
+
+BULK_NAMES = ("bulk_assign_100", "bulk_work_note_100", "bulk_start_work_100", "bulk_resolve_100")
 
 
 class BenchError(Exception):
@@ -405,7 +425,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> int:
     env = configure_environment()
     pages = [p for p in PAGES if p.name == "calibration" or args.only.lower() in p.name.lower()]
-    if len(pages) == 1 and args.only and args.only.lower() not in "calibration":
+    run_bulk = not args.only or any(args.only.lower() in name for name in BULK_NAMES)
+    if len(pages) == 1 and args.only and args.only.lower() not in "calibration" and not run_bulk:
         raise BenchError(f"no benchmark name contains {args.only!r}; names: {', '.join(p.name for p in PAGES)}")
 
     import django
@@ -421,6 +442,10 @@ def run(args: argparse.Namespace) -> int:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     data = ensure_data(env, args.tickets)
+    from servicedesk.models import AssignmentGroup
+
+    ids = {"service_desk": AssignmentGroup.objects.get(name="Service Desk").pk}
+    pages = [replace(p, path=p.path.format(**ids)) for p in pages]
     say("collecting static files")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
@@ -474,6 +499,8 @@ def run(args: argparse.Namespace) -> int:
                 "sample_ms": [round(s, 2) for s in samples],
             }
         )
+    if run_bulk:
+        results.extend(bulk_results(data["tickets"], calibration))
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     meta = {
         "started_at": started_at,
@@ -493,6 +520,32 @@ def run(args: argparse.Namespace) -> int:
         f"results in {out_dir / 'results.json'}, plans in {out_dir / 'explain'}"
     )
     return 0
+
+
+def bulk_results(tickets: int, calibration: float) -> list[dict]:
+    """Bulk actions on 100 queue rows, in-process through the same code the desk's bulk view calls."""
+    from bench import bulk
+
+    say("timing bulk actions on 100 rows (5 runs each; writes real incidents to this database)")
+    results = []
+    for name, figures in bulk.measure(rows=100, repeat=5).items():
+        samples = [s * 1000 for s in figures["seconds"]]
+        results.append(
+            {
+                "name": f"bulk_{name}_100",
+                "n": tickets,
+                "unit": "ms",
+                "p50": round(statistics.median(samples), 2),
+                "p95": round(_percentile(samples, 0.95), 2),
+                "max": round(max(samples), 2),
+                "samples": len(samples),
+                "queries": round(figures["queries_per_row"] * 100),
+                "notes": f"bulk {name} over 100 selected rows, one transaction per row, in-process; "
+                f"{figures['queries_per_row']:.1f} SQL statements per row",
+                "ratio": None,
+            }
+        )
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,8 +25,10 @@ def _kind_choices():
 
 class TicketFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=_state_choices)
-    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    # distinct=False: these filter the ticket table's own columns, so no row can repeat (DISTINCT over wide
+    # rows would cost a sort of every matching ticket).
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=_state_choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=_kind_choices)
     assignment_group = django_filters.ModelChoiceFilter(
         label=_("Group"), queryset=AssignmentGroup.objects.filter(is_active=True)

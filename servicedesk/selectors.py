@@ -206,3 +206,12 @@ def time_spent_by_engineer(user, start: datetime, end: datetime) -> list[dict]:
         full_name = f"{row['author__first_name']} {row['author__last_name']}".strip()
         row["name"] = full_name or row["author__username"]
     return rows
+
+
+# Beyond this many matching tickets a queue says "more than 1,000": counting further costs and tells nothing.
+QUEUE_COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet, *, cap: int) -> int:
+    """How many rows, counting no further than `cap` + 1 (SELECT count(*) FROM (... LIMIT cap + 1))."""
+    return queryset.order_by()[: cap + 1].count()

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from django_tables2 import RequestConfig
+from django_tables2 import LazyPaginator, RequestConfig
 
 from . import selectors, services
 from .filters import TicketFilter
@@ -144,7 +144,10 @@ def desk_queue(request: HttpRequest, queue: str = "mine") -> HttpResponse:
     tickets = selectors.queue_tickets(request.user, queue)
     filterset = TicketFilter(request.GET, queryset=tickets, request=request)
     table = TicketTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    # No COUNT over the whole queue: pages are fetched one row ahead, and the total is counted only up to a cap,
+    # so the page costs the same with 100 or 100,000 matching tickets.
+    RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)
+    table.capped_total = selectors.capped_count(filterset.qs, cap=selectors.QUEUE_COUNT_CAP)
     template = "servicedesk/desk/_queue_table.html" if request.htmx else "servicedesk/desk/queue.html"
     return render(
         request,

@@ -1,11 +1,13 @@
 """Template helpers: Markdown rendering, state and priority badges, timeline wording."""
 
 from django import forms, template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
+from .. import selectors
 from ..choices import PRIORITY_COLOURS, Priority
 from ..markdown import render_markdown
 from ..registry import get_kind
@@ -170,7 +172,7 @@ def queue_table_headers(context, table) -> str:
 def queue_table_pager(context, table) -> str:
     """Previous / page n of m / next, keeping the filters and the sort order."""
     page = getattr(table, "page", None)
-    if page is None or table.paginator.num_pages <= 1:
+    if page is None:
         return ""
     request = context["request"]
     field = table.prefixed_page_field
@@ -180,8 +182,22 @@ def queue_table_pager(context, table) -> str:
         items.append(
             format_html('<li class="page-item"><a class="page-link" href="{}">{}</a></li>', href, _("Previous"))
         )
-    label = _("Page %(number)s of %(total)s") % {"number": page.number, "total": table.paginator.num_pages}
-    items.append(format_html('<li class="page-item disabled"><span class="page-link">{}</span></li>', label))
+    total = getattr(table, "capped_total", None)
+    if total is None:
+        label = _("Page %(number)s") % {"number": page.number}
+    elif total > selectors.QUEUE_COUNT_CAP:
+        label = _("Page %(number)s · more than %(total)s tickets") % {
+            "number": page.number,
+            "total": intcomma(selectors.QUEUE_COUNT_CAP),
+        }
+    else:
+        label = ngettext("Page %(number)s · %(total)s ticket", "Page %(number)s · %(total)s tickets", total) % {
+            "number": page.number,
+            "total": intcomma(total),
+        }
+    items.append(
+        format_html('<li class="page-item disabled"><span class="page-link" id="queue-total">{}</span></li>', label)
+    )
     if page.has_next():
         href = _query_with(request, **{field: page.next_page_number()})
         items.append(format_html('<li class="page-item"><a class="page-link" href="{}">{}</a></li>', href, _("Next")))

@@ -486,3 +486,29 @@ def test_desk_attachment_downloads_an_internal_file(login, lin, conversation):
 
     assert b"".join(response.streaming_content) == b"radio reset x42\n"
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_the_queue_counts_its_tickets_up_to_a_cap(login, mona, queue, monkeypatch):
+    from servicedesk import selectors
+
+    html = login(mona).get(reverse("servicedesk:desk_queue_named", args=["all"])).content.decode()
+    assert "Page 1 · 4 tickets" in html
+
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 2)
+    html = login(mona).get(reverse("servicedesk:desk_queue_named", args=["all"])).content.decode()
+    assert "Page 1 · more than 2 tickets" in html
+
+
+def test_the_queue_pages_without_counting_everything(login, lin, alice, service_desk):
+    from tests.factories import report
+
+    for n in range(30):
+        report(alice, title=f"Printer {n}")
+    client = login(lin)
+    url = reverse("servicedesk:desk_queue_named", args=["open"])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert "page=2" in first and "Page 2" in second
+    assert second.count('class="form-check-input bulk-select"') == 5

@@ -2,30 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from servicedesk import selectors
-from servicedesk.views import desk_required, report_outcome
+from servicedesk.views import desk_required, form_is_valid, posted_version, report_outcome
 
 from . import services
 from .forms import ClassifyForm, HoldForm, OverridePriorityForm, ReopenForm, ReportIncidentForm, ResolveForm
 from .models import Incident
+from .selectors import incident_for_user
 
 
 def _incident(request: HttpRequest, number: str, surface: str) -> Incident:
-    ticket = selectors.ticket_for_user(request.user, number, surface=surface)
-    incident = selectors.specific(ticket)
-    if not isinstance(incident, Incident):
-        raise Http404("Not an incident.")
-    return incident
-
-
-def _posted_version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return incident_for_user(request.user, number, surface=surface)
 
 
 @login_required
@@ -61,9 +52,7 @@ def take(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     if report_outcome(
         request,
-        lambda: services.take_incident(
-            incident=incident, actor=request.user, expected_version=_posted_version(request)
-        ),
+        lambda: services.take_incident(incident=incident, actor=request.user, expected_version=posted_version(request)),
     ):
         messages.success(request, _("You are working on %(number)s.") % {"number": incident.number})
     return redirect("servicedesk:desk_ticket", number=incident.number)
@@ -75,7 +64,7 @@ def start(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     report_outcome(
         request,
-        lambda: services.start_work(incident=incident, actor=request.user, expected_version=_posted_version(request)),
+        lambda: services.start_work(incident=incident, actor=request.user, expected_version=posted_version(request)),
     )
     return redirect("servicedesk:desk_ticket", number=incident.number)
 
@@ -85,11 +74,7 @@ def start(request: HttpRequest, number: str) -> HttpResponse:
 def resolve(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     form = ResolveForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: services.resolve_incident(
             incident=incident,
@@ -112,7 +97,7 @@ def accept(request: HttpRequest, number: str) -> HttpResponse:
     if report_outcome(
         request,
         lambda: services.accept_resolution(
-            incident=incident, actor=request.user, expected_version=_posted_version(request)
+            incident=incident, actor=request.user, expected_version=posted_version(request)
         ),
     ):
         messages.success(request, _("Thank you for confirming. %(number)s is closed.") % {"number": incident.number})
@@ -151,17 +136,11 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
             incident=incident,
             actor=request.user,
             reason=request.POST.get("reason", ""),
-            expected_version=_posted_version(request),
+            expected_version=posted_version(request),
         ),
     ):
         messages.success(request, _("%(number)s is cancelled.") % {"number": incident.number})
     return redirect("servicedesk:portal_ticket", number=incident.number)
-
-
-def _form_failed(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 @desk_required
@@ -169,9 +148,7 @@ def _form_failed(request: HttpRequest, form) -> None:
 def hold(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     form = HoldForm(request.POST)
-    if not form.is_valid():
-        _form_failed(request, form)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: services.put_on_hold(
             incident=incident,
@@ -191,7 +168,7 @@ def resume(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     if report_outcome(
         request,
-        lambda: services.resume_work(incident=incident, actor=request.user, expected_version=_posted_version(request)),
+        lambda: services.resume_work(incident=incident, actor=request.user, expected_version=posted_version(request)),
     ):
         messages.success(request, _("%(number)s is in progress again.") % {"number": incident.number})
     return redirect("servicedesk:desk_ticket", number=incident.number)
@@ -202,9 +179,7 @@ def resume(request: HttpRequest, number: str) -> HttpResponse:
 def classify(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     form = ClassifyForm(request.POST)
-    if not form.is_valid():
-        _form_failed(request, form)
-    else:
+    if form_is_valid(request, form):
         fields = {name: form.cleaned_data[name] for name in services.CLASSIFICATION_FIELDS}
         if report_outcome(
             request,
@@ -221,9 +196,7 @@ def classify(request: HttpRequest, number: str) -> HttpResponse:
 def override_priority(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number, "desk")
     form = OverridePriorityForm(request.POST)
-    if not form.is_valid():
-        _form_failed(request, form)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: services.override_priority(
             incident=incident,
@@ -244,7 +217,7 @@ def restore_priority(request: HttpRequest, number: str) -> HttpResponse:
     if report_outcome(
         request,
         lambda: services.restore_matrix_priority(
-            incident=incident, actor=request.user, expected_version=_posted_version(request)
+            incident=incident, actor=request.user, expected_version=posted_version(request)
         ),
     ):
         messages.success(request, _("The priority follows the matrix again."))

@@ -1,31 +1,21 @@
 """Desk: escalate an incident to another group or to its group's manager (POST only; refusals become messages)."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from servicedesk import selectors
-from servicedesk.views import desk_required, report_outcome
+from servicedesk.views import desk_required, form_is_valid, report_outcome
 
 from . import escalation
 from .forms_escalation import EscalateToGroupForm, EscalateToManagerForm
 from .models import Incident
+from .selectors import incident_for_user
 
 
 def _incident(request: HttpRequest, number: str) -> Incident:
-    """The incident if it is in the engineer's desk scope, else 404 (the same answer as for no such number)."""
-    incident = selectors.specific(selectors.ticket_for_user(request.user, number, surface="desk"))
-    if not isinstance(incident, Incident):
-        raise Http404("Not an incident.")
-    return incident
-
-
-def _report_errors(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    return incident_for_user(request.user, number, surface="desk")
 
 
 @desk_required
@@ -33,9 +23,7 @@ def _report_errors(request: HttpRequest, form) -> None:
 def escalate_group(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number)
     form = EscalateToGroupForm(request.POST, incident=incident)
-    if not form.is_valid():
-        _report_errors(request, form)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: escalation.escalate_to_group(
             incident=incident,
@@ -58,9 +46,7 @@ def escalate_group(request: HttpRequest, number: str) -> HttpResponse:
 def escalate_manager(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number)
     form = EscalateToManagerForm(request.POST)
-    if not form.is_valid():
-        _report_errors(request, form)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: escalation.escalate_to_manager(
             incident=incident,

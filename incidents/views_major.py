@@ -4,39 +4,28 @@ Every ticket named (in the URL or typed in a form) is fetched within the enginee
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicedesk import selectors
-from servicedesk.views import desk_required, report_outcome
+from servicedesk.views import desk_required, form_is_valid, report_outcome
 
 from . import major
 from .forms_major import AnnouncementForm, LinkChildForm, MergeForm, PromoteMajorForm, UnlinkChildForm
 from .merge import merge_incidents
 from .models import Incident
+from .selectors import incident_for_user
 
 
 def _incident(request: HttpRequest, number: str) -> Incident:
-    incident = _desk_ticket(request, number)
-    if not isinstance(incident, Incident):
-        raise Http404("Not an incident.")
-    return incident
+    return incident_for_user(request.user, number, surface="desk")
 
 
 def _desk_ticket(request: HttpRequest, number: str):
     """Any ticket the engineer may open in the desk, as its practice's model (services refuse other kinds)."""
     return selectors.specific(selectors.ticket_for_user(request.user, number, surface="desk"))
-
-
-def _valid(request: HttpRequest, form) -> bool:
-    if form.is_valid():
-        return True
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-    return False
 
 
 def _back(incident: Incident) -> HttpResponse:
@@ -48,7 +37,7 @@ def _back(incident: Incident) -> HttpResponse:
 def promote(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number)
     form = PromoteMajorForm(request.POST)
-    if _valid(request, form) and report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: major.promote_to_major(
             incident=incident,
@@ -67,7 +56,7 @@ def promote(request: HttpRequest, number: str) -> HttpResponse:
 def announcement(request: HttpRequest, number: str) -> HttpResponse:
     incident = _incident(request, number)
     form = AnnouncementForm(request.POST)
-    if _valid(request, form) and report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: major.update_announcement(
             incident=incident,
@@ -85,7 +74,7 @@ def announcement(request: HttpRequest, number: str) -> HttpResponse:
 def link(request: HttpRequest, number: str) -> HttpResponse:
     parent = _incident(request, number)
     form = LinkChildForm(request.POST)
-    if _valid(request, form):
+    if form_is_valid(request, form):
         child = _desk_ticket(request, form.cleaned_data["number"])
         if report_outcome(
             request,
@@ -108,7 +97,7 @@ def link(request: HttpRequest, number: str) -> HttpResponse:
 def unlink(request: HttpRequest, number: str) -> HttpResponse:
     parent = _incident(request, number)
     form = UnlinkChildForm(request.POST)
-    if _valid(request, form):
+    if form_is_valid(request, form):
         child = _desk_ticket(request, form.cleaned_data["number"])
         if report_outcome(
             request,
@@ -128,7 +117,7 @@ def unlink(request: HttpRequest, number: str) -> HttpResponse:
 def merge(request: HttpRequest, number: str) -> HttpResponse:
     original = _incident(request, number)
     form = MergeForm(request.POST)
-    if _valid(request, form):
+    if form_is_valid(request, form):
         duplicates = [_desk_ticket(request, n) for n in form.cleaned_data["numbers"]]
         version = form.cleaned_data["version"]
         if report_outcome(

@@ -54,6 +54,22 @@ def report_outcome(request: HttpRequest, action) -> bool:
     return True
 
 
+def form_is_valid(request: HttpRequest, form) -> bool:
+    """Validate a posted form; on failure every field error becomes a message (the page redirects back)."""
+    if form.is_valid():
+        return True
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return False
+
+
+def posted_version(request: HttpRequest) -> int | None:
+    """The ticket version a one-button form carried, for the "changed meanwhile" check."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
 def _version(form) -> int | None:
     return form.cleaned_data.get("version") if form.is_valid() else None
 
@@ -110,10 +126,7 @@ def portal_ticket(request: HttpRequest, number: str) -> HttpResponse:
 def portal_reply(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(request.user, number, surface="portal")
     form = ReplyForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for message in _form_errors(form):
-            messages.error(request, message)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: services.add_comment(
             ticket=ticket,
@@ -210,10 +223,7 @@ def desk_ticket(request: HttpRequest, number: str) -> HttpResponse:
 def desk_comment(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(request.user, number, surface="desk")
     form = ReplyForm(request.POST, request.FILES, allow_internal=True)
-    if not form.is_valid():
-        for message in _form_errors(form):
-            messages.error(request, message)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: services.add_comment(
             ticket=ticket,
@@ -234,10 +244,7 @@ def desk_comment(request: HttpRequest, number: str) -> HttpResponse:
 def desk_assign(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(request.user, number, surface="desk")
     form = AssignForm(request.POST)
-    if not form.is_valid():
-        for message in _form_errors(form):
-            messages.error(request, message)
-    elif report_outcome(
+    if form_is_valid(request, form) and report_outcome(
         request,
         lambda: services.assign_ticket(
             ticket=ticket,
@@ -255,12 +262,9 @@ def desk_assign(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def desk_take(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.ticket_for_user(request.user, number, surface="desk")
-    version = request.POST.get("version")
     if report_outcome(
         request,
-        lambda: services.assign_to_me(
-            ticket=ticket, actor=request.user, expected_version=int(version) if version and version.isdigit() else None
-        ),
+        lambda: services.assign_to_me(ticket=ticket, actor=request.user, expected_version=posted_version(request)),
     ):
         messages.success(request, _("%(number)s is now assigned to you.") % {"number": ticket.number})
     return redirect("servicedesk:desk_ticket", number=ticket.number)
@@ -301,7 +305,3 @@ def _serve(attachment) -> FileResponse:
     response["Content-Type"] = "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _form_errors(form) -> list[str]:
-    return [str(error) for errors in form.errors.values() for error in errors]

@@ -51,6 +51,8 @@ class IncidentsConfig(AppConfig):
                 desk_actions_template="incidents/desk_actions.html",
                 portal_actions_template="incidents/portal_actions.html",
                 portal_create_url="incidents:report",
+                portal_create_label=_("Report an issue"),
+                portal_create_icon="exclamation-triangle",
                 before_commit=follow_assignment,
             )
         )

@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("servicedesk.urls")),
     path("", include("incidents.urls")),
+    path("", include("requests_catalog.urls")),
 ]

@@ -38,3 +38,4 @@ class EventKind(models.TextChoices):
     WORK_NOTE = "work_note", _("Work note")
     ATTACHMENT = "attachment", _("Attachment")
     WATCHER = "watcher", _("Watchers changed")
+    APPROVAL = "approval", _("Approval")

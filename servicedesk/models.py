@@ -63,12 +63,16 @@ class TicketQuerySet(models.QuerySet):
         """Tickets an end user may see in the portal: theirs, or ones they watch."""
         if not user.is_authenticated:
             return self.none()
+        from .registry import portal_hidden_kinds
+
+        hidden = portal_hidden_kinds()
+        scope = self.exclude(kind__in=hidden) if hidden else self
         # The watched ids are fetched first (a short list) so PostgreSQL can OR two index scans
         # instead of running a correlated subquery over every ticket.
         watched = list(Ticket.watchers.through.objects.filter(user_id=user.pk).values_list("ticket_id", flat=True))
         if not watched:
-            return self.filter(requester_id=user.pk)
-        return self.filter(Q(requester_id=user.pk) | Q(pk__in=watched))
+            return scope.filter(requester_id=user.pk)
+        return scope.filter(Q(requester_id=user.pk) | Q(pk__in=watched))
 
     def for_desk(self, user):
         """Tickets an engineer may work on: their groups' work, theirs, and the unrouted ones."""
@@ -384,3 +388,81 @@ class TicketPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.ticket_id}"
+
+
+class Department(models.Model):
+    """Where a person works (Finance, Engineering …): who may order a catalog item, whose manager approves."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_departments",
+        verbose_name=_("manager"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    """What the organisation knows about a person besides their login: department and line manager."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="people", verbose_name=_("department")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("line manager"),
+        help_text=_("Approves what this person orders when an item asks for the manager's approval."),
+    )
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def line_manager(user):
+    """The person who approves for `user`: their own manager, else their department's (None when neither)."""
+    profile = Profile.objects.select_related("manager", "department__manager").filter(user_id=user.pk).first()
+    if profile is None:
+        return None
+    if profile.manager_id and profile.manager_id != user.pk:
+        return profile.manager
+    department = profile.department
+    while department is not None:
+        if department.manager_id and department.manager_id != user.pk:
+            return department.manager
+        department = department.parent
+    return None
+
+
+def department_ids(user) -> frozenset[int]:
+    """The user's department and every department above it (ordering rights granted to a parent apply below)."""
+    profile = Profile.objects.select_related("department").filter(user_id=user.pk).first()
+    ids: set[int] = set()
+    department = profile.department if profile else None
+    while department is not None and department.pk not in ids:
+        ids.add(department.pk)
+        department = department.parent
+    return frozenset(ids)

@@ -76,6 +76,9 @@ class TicketKind:
     desk_actions_template: str = ""
     portal_actions_template: str = ""
     portal_create_url: str = ""
+    # The portal home's button to that URL.
+    portal_create_label: str = ""
+    portal_create_icon: str = "plus-circle"
     extra: Mapping[str, object] = field(default_factory=dict)
     # Called on the changed ticket just before it is diffed and saved, so that a kind can keep its own
     # fields consistent with the change (e.g. an incident that gets an engineer becomes Assigned) in the
@@ -83,6 +86,8 @@ class TicketKind:
     before_commit: Callable[..., None] | None = None
     # State changes offered on selected queue rows, by code (see `register_bulk_actions`).
     bulk_actions: Mapping[str, BulkAction] = field(default_factory=dict)
+    # False for internal work items (fulfilment tasks): the portal never lists or shows them.
+    portal_visible: bool = True
 
     def state(self, code: str) -> StateInfo:
         return self.states.get(code) or StateInfo(label=code, public_label=code)
@@ -123,6 +128,10 @@ def get_kind(code: str) -> TicketKind:
 
 def all_kinds() -> Iterable[TicketKind]:
     return tuple(_kinds.values())
+
+
+def portal_hidden_kinds() -> frozenset[str]:
+    return frozenset(code for code, kind in _kinds.items() if not kind.portal_visible)
 
 
 def register_listener(listener: ChangeListener) -> None:

@@ -406,6 +406,23 @@ def _store_attachment(ticket, comment, upload, user, internal, stored: list[Atta
     return attachment
 
 
+def attach_files(*, ticket: Ticket, actor, files: Sequence[UploadedFile], change: Change) -> list[Attachment]:
+    """Store checked files on a ticket inside a `changing` block (the caller holds the lock): one event each.
+
+    For practices that take files as part of something else (an order form's attachment answer).
+    """
+    stored: list[Attachment] = []
+    try:
+        for upload in files:
+            attachment = _store_attachment(ticket, None, upload, actor, False, stored)
+            change.add_event(TicketEvent(kind=EventKind.ATTACHMENT, attachment=attachment, is_public=True))
+    except BaseException:
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return stored
+
+
 def set_watching(*, ticket: Ticket, actor, watching: bool) -> Ticket:
     """An engineer starts or stops watching a ticket (watchers see it in the portal and hear of its updates)."""
     with transaction.atomic():

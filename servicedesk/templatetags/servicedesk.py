@@ -206,3 +206,11 @@ def queue_table_pager(context, table) -> str:
         _("Pages"),
         mark_safe("".join(items)),  # noqa: S308 - built with format_html
     )
+
+
+@register.simple_tag
+def ticket_kinds():
+    """Every registered ticket kind (for the desk's per-kind queue shortcuts)."""
+    from ..registry import all_kinds
+
+    return all_kinds()

@@ -42,13 +42,19 @@ def deliver_notification(self, notification_id: int) -> str:
                 "for_requester": recipient.pk == event.ticket.requester_id,
                 "site_url": settings.SITE_URL,
             }
-            subject = render_to_string("servicedesk/email/update_subject.txt", context).strip()
-            body = render_to_string("servicedesk/email/update_body.txt", context)
+            # A practice may word its own events: "<app>/email/<event kind>_subject.txt", else the core's update.
+            app_label = event.ticket.kind_info.model_label.split(".")[0]
+            subject = render_to_string(_templates(app_label, event.kind, "subject"), context).strip()
+            body = render_to_string(_templates(app_label, event.kind, "body"), context)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
         notification.status = Notification.Status.SENT
         notification.sent_at = timezone.now()
         notification.save(update_fields=["status", "attempts", "sent_at"])
     return "sent"
+
+
+def _templates(app_label: str, event_kind: str, part: str) -> list[str]:
+    return [f"{app_label}/email/{event_kind}_{part}.txt", f"servicedesk/email/update_{part}.txt"]
 
 
 @shared_task

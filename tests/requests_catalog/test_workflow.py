@@ -13,6 +13,7 @@ from requests_catalog.choices import ApprovalState, ItemState, RequestState, Tas
 from requests_catalog.models import Approval, ApprovalDelegation, ApprovalStep, FulfilmentTask, ServiceRequest
 from requests_catalog.services import OrderLine, RequestError
 from servicedesk.models import TicketEvent
+from servicedesk.tasks import deliver_notification
 from tests.factories import ticket_state
 
 
@@ -326,3 +327,31 @@ def test_admin_field_types_are_the_engine_types():
     from requests_catalog.form_engine import FIELD_TYPES
 
     assert tuple(FieldType.values) == FIELD_TYPES
+
+
+@pytest.mark.django_db
+def test_approver_gets_an_email_with_the_approval_link(alice, carol, catalog, sent_tasks, mailoutbox, settings):
+    from django.test import TestCase
+
+    from servicedesk.models import Notification
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request = order(alice, catalog.laptop)
+    approval = pending(request, carol)
+    notification = Notification.objects.get(recipient=carol)
+    assert notification.pk in sent_tasks
+    assert deliver_notification.run(notification.pk) == "sent"
+    (email,) = mailoutbox
+    assert email.to == [carol.email]
+    assert "Your approval, please" in email.subject and request.number in email.subject
+    assert f"{settings.SITE_URL}/portal/approvals/{approval.pk}/" in email.body
+
+
+@pytest.mark.django_db
+def test_delegate_is_told_too(alice, bob, carol, catalog, sent_tasks):
+    from servicedesk.models import Notification
+
+    today = timezone.localdate()
+    ApprovalDelegation.objects.create(delegator=carol, delegate=bob, starts_on=today, ends_on=today)
+    order(alice, catalog.laptop)
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) >= {"carol", "bob"}

@@ -29,8 +29,8 @@ def test_two_group_members_approve_at_once_one_decision_counts(approved_by_manag
         request = approved_by_manager()
         fred, gina = Approval.objects.filter(line__request=request, step=1).order_by("approver__username")
         results = in_threads(
-            lambda: services.decide_approval(approval=fred, actor=fred.approver, approve=True),
-            lambda: services.decide_approval(approval=gina, actor=gina.approver, approve=True),
+            lambda a=fred: services.decide_approval(approval=a, actor=a.approver, approve=True),
+            lambda a=gina: services.decide_approval(approval=a, actor=a.approver, approve=True),
         )
         assert sum(isinstance(r, Approval) for r in results) == 1
         assert sum(isinstance(r, services.RequestError) for r in results) == 1
@@ -48,8 +48,8 @@ def test_parallel_tasks_finished_at_once_fulfil_the_request_once(approved_by_man
         prepare, hand_over, account = FulfilmentTask.objects.filter(request=request).order_by("step", "pk")
         services.complete_task(task=prepare, actor=lin)
         results = in_threads(
-            lambda: services.complete_task(task=hand_over, actor=lin, notes="handed over"),
-            lambda: services.complete_task(task=account, actor=lee, notes="enrolled"),
+            lambda t=hand_over: services.complete_task(task=t, actor=lin, notes="handed over"),
+            lambda t=account: services.complete_task(task=t, actor=lee, notes="enrolled"),
         )
         assert all(isinstance(r, FulfilmentTask) for r in results), results
         assert set(FulfilmentTask.objects.filter(request=request).values_list("state", flat=True)) == {TaskState.DONE}

@@ -144,7 +144,7 @@ def _answer_json(answer: RequestAnswer):
     if answer.field_type == "attachment":
         return None if value is None else {"filename": value.filename}
     if answer.field_type == "number":
-        return None if value is None else str(value.normalize())
+        return None if value is None else format(value.normalize(), "f")
     if answer.field_type == "date":
         return None if value is None else value.isoformat()
     return value

@@ -660,25 +660,44 @@ def record_automation_attempt(*, task: FulfilmentTask, error: str = "") -> Fulfi
     return task
 
 
-def hand_over_failed_automation(*, task: FulfilmentTask, error: str) -> FulfilmentTask:
-    """The automation gave up: people take over, told why in a work note."""
+def hand_over_failed_automation(*, task: FulfilmentTask, error: str) -> bool:
+    """The automation gave up: the task stays Open in its group's queue, and the group's manager is told.
+
+    Recorded as a system event on the task (no person wrote it); False when the task was no longer Open.
+    """
+    from servicedesk.tasks import deliver_notification
+
     with transaction.atomic():
         task = core.lock_ticket(task)
         if task.state != TaskState.OPEN:
-            return task
+            return False
         with core.changing(task, actor=None) as change:
-            from servicedesk.models import Comment
-
-            note = Comment.objects.create(
-                ticket=task,
-                author=task.opened_by,
-                body=_("The automation failed after %(count)d attempts and is handed to the group: %(error)s")
-                % {"count": task.attempts, "error": error[:500]},
-                is_internal=True,
+            event = TicketEvent(
+                kind=EventKind.FIELD,
+                field="automation",
+                old_display=_("automated"),
+                new_display=_("handed to the group after %(count)d failed attempts") % {"count": task.attempts},
+                reason=error[:500],
             )
-            change.add_event(TicketEvent(kind=EventKind.WORK_NOTE, comment=note, is_public=False))
+            change.add_event(event)
             task.automation = {**task.automation, "handed_over": True}
-    return task
+        manager_id = task.assignment_group.manager_id if task.assignment_group else None
+        if manager_id:
+            notification = Notification.objects.create(event=event, recipient_id=manager_id)
+            transaction.on_commit(lambda pk=notification.pk: deliver_notification.delay(pk), robust=True)
+    return True
+
+
+def complete_automated_task(*, task: FulfilmentTask, status_code: int) -> bool:
+    """The webhook answered: the task is done, unless someone finished or took it over meanwhile."""
+    with transaction.atomic():
+        task = core.lock_ticket(task)
+        if task.state != TaskState.OPEN or task.automation.get("handed_over"):
+            return False
+        with core.changing(task, actor=None):
+            task.complete(notes=_("Completed by automation (HTTP %(status)d).") % {"status": status_code})
+        _after_task_finished(task, None)
+    return True
 
 
 # -- the cart ---------------------------------------------------------------------------------------------

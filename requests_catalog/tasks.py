@@ -39,9 +39,8 @@ def run_task_automation(self, task_id: int) -> str:
     except requests.RequestException as error:
         task = services.record_automation_attempt(task=task, error=str(error))
         if task.attempts >= int(automation.get("max_attempts") or 1):
-            services.hand_over_failed_automation(task=task, error=str(error))
-            return "handed over"
+            return "handed over" if services.hand_over_failed_automation(task=task, error=str(error)) else "skipped"
         raise self.retry(countdown=_backoff(task.attempts), exc=error) from error
     services.record_automation_attempt(task=task)
-    services.complete_task(task=task, actor=None, notes=f"Completed by automation (HTTP {response.status_code}).")
-    return "done"
+    # A person may have finished the task while the call was in flight: then there is nothing left to do.
+    return "done" if services.complete_automated_task(task=task, status_code=response.status_code) else "skipped"

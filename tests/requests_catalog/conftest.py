@@ -1,5 +1,5 @@
 """A small catalog for the request tests: a laptop with a form, a manager + finance approval chain and
-a two-step workflow; a standard (pre-approved) password reset; an automated mailbox item."""
+a two-step workflow; a standard (pre-approved) password reset; a developer VM only Engineering may order."""
 
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""Demo data: people, roles, support groups and a few tickets; `--tickets N` adds N more in bulk for benchmarks."""
+"""Demo data: people, roles, support groups, a few tickets and the catalog; `--tickets N` adds N more for benchmarks."""
 
 import os
 
@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from cmdb.models import CIType, ConfigurationItem
+from demo import catalog
 from incidents.choices import ResolutionCode
 from incidents.models import AssignmentRule, Category
 from incidents.services import report_incident, resolve_incident, take_incident
@@ -132,7 +133,7 @@ TITLES = [
 
 
 class Command(BaseCommand):
-    help = "Load demo people, groups and tickets (idempotent). --tickets N adds N tickets in bulk for benchmarks."
+    help = "Load demo people, groups, tickets and catalog (idempotent). --tickets N adds N bulk tickets for benchmarks."
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has users.")
@@ -149,17 +150,18 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "demo")
         with transaction.atomic():
             people = self._people(password)
-            self._groups(people)
+            groups = self._groups(people)
             self._incident_configuration(people)
             self._demo_tickets(people)
-        self.stdout.write(self.style.SUCCESS("Demo people, groups and tickets are in place."))
+            catalog.seed_catalog(people, groups)
+        self.stdout.write(self.style.SUCCESS("Demo people, groups, tickets and catalog are in place."))
         if options["tickets"]:
             self._bulk_tickets(options["tickets"], options["requesters"], options["seed"])
 
     def _people(self, password: str) -> dict:
         User = get_user_model()
         people = {}
-        for username, first, last, role_names, superuser in PEOPLE:
+        for username, first, last, role_names, superuser in PEOPLE + catalog.PEOPLE:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
@@ -172,12 +174,15 @@ class Command(BaseCommand):
             people[username] = user
         return people
 
-    def _groups(self, people: dict) -> None:
+    def _groups(self, people: dict) -> dict[str, AssignmentGroup]:
+        groups = {}
         for name, description, manager, members, default in GROUPS:
             group, _ = AssignmentGroup.objects.get_or_create(
                 name=name, defaults={"description": description, "manager": people[manager], "is_default": default}
             )
             group.members.add(*(people[m] for m in members))
+            groups[name] = group
+        return groups
 
     def _incident_configuration(self, people: dict) -> None:
         """Skills, categories, services, assignment rules and canned responses a desk starts with."""
@@ -239,7 +244,9 @@ class Command(BaseCommand):
         User.objects.bulk_create(new_users, batch_size=5000)
         requester_ids = list(User.objects.filter(username__startswith="user").values_list("id", flat=True))
         requester_ids += list(User.objects.filter(username__in=["alice", "bob"]).values_list("id", flat=True))
-        groups = list(AssignmentGroup.objects.prefetch_related("members"))
+        # The desk's support groups only: the catalog's approver groups (Finance Approvers …) take no incidents.
+        support_groups = [name for name, *_rest in GROUPS]
+        groups = list(AssignmentGroup.objects.filter(name__in=support_groups).prefetch_related("members"))
         group_ids = [g.id for g in groups]
         member_of = {g.id: [m.id for m in g.members.all()] or [None] for g in groups}
         agents = [member_of[g][0] for g in group_ids]

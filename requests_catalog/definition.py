@@ -88,6 +88,9 @@ def _bound(field_type: str, raw: str):
         number = Decimal(raw)
     except ArithmeticError:
         return raw  # left for validate_definition to report
+    # "Infinity", "NaN" or 1e9999999 would hang or crash int(): left as text for validate_definition to report.
+    if not number.is_finite() or abs(number.adjusted()) > 18:
+        return raw
     return int(number) if number == number.to_integral_value() else float(number)
 
 

@@ -55,7 +55,12 @@ class CatalogCategory(models.Model):
         ordering = ["position", "name"]
         verbose_name = _("catalog category")
         verbose_name_plural = _("catalog categories")
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="catalog_category_unique_name")]
+        constraints = [
+            # NULLS NOT DISTINCT: two top-level categories may not share a name either.
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="catalog_category_unique_name", nulls_distinct=False
+            )
+        ]
 
     def __str__(self) -> str:
         return " › ".join(category.name for category in self.path())

@@ -73,3 +73,9 @@ class CannedResponseAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+
+# People: departments, and the user screen with each person's profile (department, line manager).
+from .admin_people import register_people_admin  # noqa: E402
+
+register_people_admin(admin.site)

@@ -54,6 +54,10 @@ ITEM_KEYS = frozenset(
 # -- export -----------------------------------------------------------------------------------------
 
 
+# What an export writes instead of a webhook header's value; an import keeps the value this instance has.
+REDACTED = "<redacted>"
+
+
 def _portable(ref: dict | None) -> dict | None:
     """A group or person reference without its database id, which means nothing on another instance."""
     return None if ref is None else {key: value for key, value in ref.items() if key != "id"}
@@ -67,6 +71,9 @@ def export_item(item: CatalogItem) -> dict:
         step["group"], step["user"] = _portable(step["group"]), _portable(step["user"])
     for task in document["fulfilment"]:
         task["group"] = _portable(task["group"])
+        if task["automation"]:
+            # Header values are often secrets (tokens): they stay on this instance (see `_keep_secrets`).
+            task["automation"]["headers"] = dict.fromkeys(task["automation"]["headers"], REDACTED)
     # Read afresh: the caller's instance may predate the last publish.
     document["source_version"] = (
         CatalogItem.objects.filter(pk=item.pk).values_list("current_version__number", flat=True).first()
@@ -712,9 +719,18 @@ def _write(plan: _Plan, instance: _Instance, actor, report: ImportReport) -> Non
         )
         for row in plan.steps
     )
+    known_headers = {(t.step, t.title): t.webhook_headers for t in item.task_templates.all()}
     item.task_templates.all().delete()
     TaskTemplate.objects.bulk_create(
-        TaskTemplate(item=item, **{**row, "group": instance.get("group", row["group"])}) for row in plan.tasks
+        TaskTemplate(
+            item=item,
+            **{
+                **row,
+                "group": instance.get("group", row["group"]),
+                "webhook_headers": _keep_secrets(row, known_headers, plan.slug, report),
+            },
+        )
+        for row in plan.tasks
     )
     version = definition.publish_version(item, actor=actor, note="imported")
     if created:
@@ -724,6 +740,24 @@ def _write(plan: _Plan, instance: _Instance, actor, report: ImportReport) -> Non
         report.updated.append(plan.slug)
     else:
         report.unchanged.append(plan.slug)
+
+
+def _keep_secrets(row: dict, known: dict, slug: str, report: ImportReport) -> dict:
+    """Redacted header values take the value this instance already has for that task; missing ones are dropped."""
+    headers = dict(row["webhook_headers"])
+    current = known.get((row["step"], row["title"]), {})
+    for name, value in row["webhook_headers"].items():
+        if value != REDACTED:
+            continue
+        if name in current:
+            headers[name] = current[name]
+        else:
+            del headers[name]
+            report.warnings.append(
+                _("%(slug)s: task “%(task)s” needs its %(header)s header set here (exports leave secrets out).")
+                % {"slug": slug, "task": row["title"], "header": name}
+            )
+    return headers
 
 
 def _validated(data, report: ImportReport) -> tuple[list[_Plan], _Instance | None]:

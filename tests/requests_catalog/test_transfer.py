@@ -172,7 +172,49 @@ def test_a_person_approver_and_a_webhook_round_trip(catalog, laptop_doc, carol):
         }
     )
     assert transfer.import_items(doc).updated == ["laptop"]
-    assert stable(transfer.export_item(CatalogItem.objects.get(slug="laptop"))) == stable(doc)
+    exported = transfer.export_item(CatalogItem.objects.get(slug="laptop"))
+    # The token stays on this instance: the export names the header but not its value.
+    assert exported["fulfilment"][-1]["automation"]["headers"] == {"Authorization": transfer.REDACTED}
+    doc["fulfilment"][-1]["automation"]["headers"] = {"Authorization": transfer.REDACTED}
+    assert stable(exported) == stable(doc)
+
+
+def test_redacted_headers_keep_this_instances_secret(catalog, laptop_doc):
+    doc = copy.deepcopy(laptop_doc)
+    hook = {"action": "webhook", "url": "https://assets.example.com/hook", "max_attempts": 3}
+    task = {"step": 3, "title": "Register the asset", "instructions": "", "group": None}
+    doc["fulfilment"].append({**task, "automation": {**hook, "headers": {"Authorization": "Bearer prod"}}})
+    transfer.import_items(doc)
+    exported = transfer.export_item(CatalogItem.objects.get(slug="laptop"))
+    assert "Bearer prod" not in transfer.to_json(exported)
+
+    exported["name"] = "Laptop, re-imported"
+    report = transfer.import_items(exported)
+    assert report.updated == ["laptop"] and not report.warnings
+    template = CatalogItem.objects.get(slug="laptop").task_templates.get(title="Register the asset")
+    assert template.webhook_headers == {"Authorization": "Bearer prod"}
+
+
+def test_a_redacted_header_unknown_here_is_left_out_with_a_warning(catalog, laptop_doc):
+    doc = copy.deepcopy(laptop_doc)
+    doc["fulfilment"].append(
+        {
+            "step": 3,
+            "title": "Register the asset",
+            "instructions": "",
+            "group": None,
+            "automation": {
+                "action": "webhook",
+                "url": "https://assets.example.com/hook",
+                "headers": {"Authorization": transfer.REDACTED, "X-Team": "desk"},
+                "max_attempts": 3,
+            },
+        }
+    )
+    report = transfer.import_items(doc)
+    assert report.ok and any("Authorization" in warning for warning in report.warnings)
+    template = CatalogItem.objects.get(slug="laptop").task_templates.get(title="Register the asset")
+    assert template.webhook_headers == {"X-Team": "desk"}
 
 
 # -- dry run -----------------------------------------------------------------------------------------

@@ -43,7 +43,21 @@ def search_items(user, query: str) -> list[CatalogItem]:
 
 
 def active_categories() -> list[CatalogCategory]:
-    return list(CatalogCategory.objects.filter(is_active=True).select_related("parent"))
+    return list(CatalogCategory.objects.filter(is_active=True))
+
+
+def category_paths(categories: list[CatalogCategory]) -> dict[int, list[CatalogCategory]]:
+    """Each category's path from the root, from one list in memory (no query per level or per category)."""
+    by_id = {category.pk: category for category in categories}
+    paths = {}
+    for category in categories:
+        path, node, seen = [], category, set()
+        while node is not None and node.pk not in seen:
+            path.append(node)
+            seen.add(node.pk)
+            node = by_id.get(node.parent_id)
+        paths[category.pk] = path[::-1]
+    return paths
 
 
 def item_for_order(user, slug: str) -> CatalogItem:

@@ -56,9 +56,17 @@ def may_order(user, item: CatalogItem) -> bool:
     departments = {d.pk for d in item.allowed_departments.all()}
     if not groups and not departments:
         return True
-    if groups & set(user.groups.values_list("pk", flat=True)):
-        return True
-    return bool(departments & department_ids(user))
+    my_groups, my_departments = _ordering_scope(user)
+    return bool(groups & my_groups or departments & my_departments)
+
+
+def _ordering_scope(user) -> tuple[frozenset[int], frozenset[int]]:
+    """The user's auth groups and departments, read once per request (the catalog checks every item)."""
+    cached = getattr(user, "_itsm_ordering_scope", None)
+    if cached is None:
+        cached = (frozenset(user.groups.values_list("pk", flat=True)), department_ids(user))
+        user._itsm_ordering_scope = cached
+    return cached
 
 
 # -- ordering ----------------------------------------------------------------------------------------

@@ -32,13 +32,14 @@ def catalog(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     items = selectors.search_items(request.user, query)
     categories = selectors.active_categories()
+    paths = selectors.category_paths(categories)
     chosen = request.GET.get("category", "")
     if chosen:
-        wanted = {c.pk for c in categories if any(a.slug == chosen for a in c.path())}
-        items = [item for item in items if item.category_id in wanted]
+        items = [item for item in items if any(c.slug == chosen for c in paths.get(item.category_id, ()))]
     shelves: dict = {}
     for item in items:
-        shelves.setdefault(item.category, []).append(item)
+        path = paths.get(item.category_id) or [item.category]
+        shelves.setdefault((" › ".join(c.name for c in path), path[-1].icon), []).append(item)
     return render(
         request,
         "requests_catalog/portal/catalog.html",

@@ -270,3 +270,73 @@ class TestDeskTasks:
         )
         assert messages_of(response)
         assert FulfilmentTask.objects.get().state == TaskState.OPEN
+
+
+@pytest.mark.django_db
+class TestQueriesStayConstant:
+    """Pages cost the same number of queries with 1 or many items, lines, approvals and tasks."""
+
+    def _more_items(self, catalog, count):
+        from requests_catalog.definition import publish_version
+        from requests_catalog.models import CatalogCategory, CatalogItem
+
+        shelves = [catalog.hardware]
+        for depth in range(3):  # nested three deep, so a category's path spans levels
+            shelves.append(
+                CatalogCategory.objects.create(name=f"Level {depth}", slug=f"level-{depth}", parent=shelves[-1])
+            )
+        for n in range(count):
+            item = CatalogItem.objects.create(
+                slug=f"extra-{n}",
+                name=f"Extra {n}",
+                category=catalog.hardware,
+                fulfilment_group=catalog.laptop.fulfilment_group,
+            )
+            item.allowed_departments.add(*catalog.dev_vm.allowed_departments.all())
+            publish_version(item)
+
+    def test_catalog_page(self, alice, login, catalog, django_assert_max_num_queries):
+        client = login(alice)
+        client.get(reverse("requests_catalog:catalog"))
+        with django_assert_max_num_queries(14) as few:
+            client.get(reverse("requests_catalog:catalog"))
+        self._more_items(catalog, 8)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            page = client.get(reverse("requests_catalog:catalog")).content.decode()
+        assert 'data-slug="extra-7"' in page
+
+    def test_request_page_in_portal_and_desk(self, alice, carol, lee, login, catalog, django_assert_max_num_queries):
+        from requests_catalog import services
+
+        from .test_workflow import answer
+
+        def request_with(lines):
+            order_lines = [
+                services.OrderLine(version=catalog.reset.current_version, answers=[answer("account", f"a{n}")])
+                for n in range(lines)
+            ]
+            return services.submit_request(actor=alice, lines=order_lines)
+
+        small, large = request_with(1), request_with(6)
+        for user, url_name in ((alice, "servicedesk:portal_ticket"), (lee, "servicedesk:desk_ticket")):
+            client = login(user)
+            client.get(reverse(url_name, args=[small.number]))
+            with django_assert_max_num_queries(40) as few:
+                client.get(reverse(url_name, args=[small.number]))
+            with django_assert_max_num_queries(len(few.captured_queries)):
+                page = client.get(reverse(url_name, args=[large.number])).content.decode()
+            assert page.count("request-line") == 6
+
+    def test_approvals_page(self, alice, carol, login, catalog, django_assert_max_num_queries):
+        from .test_workflow import order
+
+        order(alice, catalog.laptop)
+        client = login(carol)
+        client.get(reverse("requests_catalog:approvals"))
+        with django_assert_max_num_queries(12) as few:
+            client.get(reverse("requests_catalog:approvals"))
+        for _ in range(5):
+            order(alice, catalog.laptop)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            page = client.get(reverse("requests_catalog:approvals")).content.decode()
+        assert page.count("data-request=") == 6

@@ -190,6 +190,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# A fulfilled request the requester did not confirm closes itself after this many days.
+CATALOG_CLOSE_FULFILLED_AFTER_DAYS = env.int("CATALOG_CLOSE_FULFILLED_AFTER_DAYS", default=5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Infrastructure jobs; django-celery-beat copies them into its database schedule, editable in admin.
 CELERY_BEAT_SCHEDULE = {
@@ -200,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
     "close-expired-resolutions": {
         "task": "incidents.tasks.close_expired_resolutions",
         "schedule": 900.0,
+    },
+    "close-fulfilled-requests": {
+        "task": "requests_catalog.tasks.close_fulfilled_requests",
+        "schedule": 3600.0,
     },
     "purge-stale-presence": {
         "task": "servicedesk.tasks.purge_stale_presence",

@@ -655,6 +655,26 @@ def close_request(*, request: ServiceRequest, actor) -> ServiceRequest:
     return request
 
 
+def close_fulfilled_requests(*, limit: int = 500) -> int:
+    """Close, as the system, fulfilled requests the requester did not confirm within the configured days."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    cutoff = timezone.now() - timedelta(days=settings.CATALOG_CLOSE_FULFILLED_AFTER_DAYS)
+    due = ServiceRequest.objects.filter(state=R.FULFILLED, fulfilled_at__lte=cutoff).order_by("fulfilled_at")
+    closed = 0
+    for request in due[:limit]:
+        with transaction.atomic():
+            request = core.lock_ticket(request)
+            if request.state != R.FULFILLED:
+                continue  # closed by a person meanwhile
+            with core.changing(request, actor=None, reason=_("Closed automatically after delivery.")):
+                request.close()
+        closed += 1
+    return closed
+
+
 # -- automation -----------------------------------------------------------------------------------------
 
 

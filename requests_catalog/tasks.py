@@ -44,3 +44,9 @@ def run_task_automation(self, task_id: int) -> str:
     services.record_automation_attempt(task=task)
     # A person may have finished the task while the call was in flight: then there is nothing left to do.
     return "done" if services.complete_automated_task(task=task, status_code=response.status_code) else "skipped"
+
+
+@shared_task
+def close_fulfilled_requests() -> int:
+    """Beat job: fulfilled requests close themselves after CATALOG_CLOSE_FULFILLED_AFTER_DAYS."""
+    return services.close_fulfilled_requests()

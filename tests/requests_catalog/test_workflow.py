@@ -355,3 +355,35 @@ def test_delegate_is_told_too(alice, bob, carol, catalog, sent_tasks):
     ApprovalDelegation.objects.create(delegator=carol, delegate=bob, starts_on=today, ends_on=today)
     order(alice, catalog.laptop)
     assert set(Notification.objects.values_list("recipient__username", flat=True)) >= {"carol", "bob"}
+
+
+@pytest.mark.django_db
+def test_bulk_actions_run_the_task_services(alice, lee, lin, catalog):
+    from servicedesk import bulk
+
+    first = order(alice, catalog.reset, answers=[answer("account", "a")])
+    second = order(alice, catalog.reset, answers=[answer("account", "b")])
+    numbers = [FulfilmentTask.objects.get(request=r).number for r in (first, second)]
+    refused = bulk.bulk_change_state(actor=lin, numbers=numbers, kind="task", action="complete_task", values={})
+    assert len(refused.failed) == 2  # lin is not in Identity
+    done = bulk.bulk_change_state(
+        actor=lee, numbers=numbers, kind="task", action="complete_task", values={"notes": "Reset both"}
+    )
+    assert not done.failed
+    assert {refreshed(r).state for r in (first, second)} == {RequestState.FULFILLED}
+
+
+@pytest.mark.django_db
+def test_fulfilled_requests_close_themselves_after_the_configured_days(alice, lee, catalog, settings):
+    import time_machine
+
+    settings.CATALOG_CLOSE_FULFILLED_AFTER_DAYS = 5
+    request = order(alice, catalog.reset, answers=[answer("account", "a")])
+    services.complete_task(task=FulfilmentTask.objects.get(request=request), actor=lee)
+    assert services.close_fulfilled_requests() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=6)):
+        assert services.close_fulfilled_requests() == 1
+    request = refreshed(request)
+    assert request.state == RequestState.CLOSED
+    event = TicketEvent.objects.filter(ticket=request, kind="state").last()
+    assert event.actor is None and "automatically" in event.reason

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestState(models.TextChoices):
@@ -27,8 +28,9 @@ class ItemState(models.TextChoices):
 
 
 class TaskState(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    OPEN = "open", _("Open")
+    # Contexts: "Open" and "Pending" mean other things elsewhere (a portal tab, a notification's status).
+    PENDING = "pending", pgettext_lazy("task state", "Pending")
+    OPEN = "open", pgettext_lazy("task state", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     AWAITING_REQUESTER = "awaiting_requester", _("Awaiting requester")
     DONE = "done", _("Done")

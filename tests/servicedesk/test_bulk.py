@@ -385,7 +385,14 @@ def test_the_form_offers_every_registered_state_action():
     form = BulkForm()
     values = [value for value, _label, _fields in form.state_sections()]
 
-    assert values == ["incident:start_work", "incident:put_on_hold", "incident:resolve", "incident:cancel"]
+    assert values == [
+        "incident:start_work",
+        "incident:put_on_hold",
+        "incident:resolve",
+        "incident:cancel",
+        "task:start_task",
+        "task:complete_task",
+    ]
 
 
 def test_the_form_hands_the_actions_own_fields_to_the_service(three):

@@ -214,3 +214,55 @@ def ticket_kinds():
     from ..registry import all_kinds
 
     return all_kinds()
+
+
+_QUEUE_ROW = (
+    "<tr>"
+    '<td><input type="checkbox" class="form-check-input bulk-select" name="tickets" value="{number}" '
+    'form="bulk-form" aria-label="{select}"></td>'
+    '<td><a href="{url}">{number}</a></td>'
+    '<td><span class="text-truncate d-inline-block" style="max-width: 28rem">{title}</span></td>'
+    '<td><span class="badge text-bg-{priority_colour}">{priority}</span></td>'
+    '<td><span class="badge text-bg-{state_colour}" data-state="{state}">{state_label}</span></td>'
+    "<td>{requester}</td><td>{group}</td><td>{assignee}</td><td>{created}</td><td>{updated}</td>"
+    "</tr>"
+)
+
+
+@register.simple_tag
+def queue_table_rows(table) -> str:
+    """The rows of the queue table in one pass of Python (the busiest page of the desk; a template loop with
+    a tag or filter per cell cost more than its database queries). Cells follow TicketTable.Meta.fields."""
+    from django.urls import reverse
+    from django.utils.timezone import localtime
+
+    rows_of_page = table.page.object_list if getattr(table, "page", None) else table.rows
+    records = [row.record for row in rows_of_page]
+    if not records:
+        return format_html('<tr><td colspan="{}">{}</td></tr>', len(table.columns), table.empty_text)
+    # One reverse for the whole page: the number is the only part of the URL that changes.
+    url = reverse("servicedesk:desk_ticket", args=["NUMBER"])
+    rows = []
+    for ticket in records:
+        state = get_kind(ticket.kind).state(ticket.state)
+        priority = Priority(ticket.priority)
+        rows.append(
+            format_html(
+                _QUEUE_ROW,
+                number=ticket.number,
+                select=_("Select %(number)s") % {"number": ticket.number},
+                url=url.replace("NUMBER", ticket.number),
+                title=ticket.title,
+                priority_colour=PRIORITY_COLOURS[priority],
+                priority=priority.label,
+                state_colour=state.colour,
+                state=ticket.state,
+                state_label=state.label,
+                requester=person(ticket.requester),
+                group=ticket.assignment_group.name if ticket.assignment_group else "—",
+                assignee=person(ticket.assignee) if ticket.assignee_id else "—",
+                created=localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M"),
+                updated=localtime(ticket.updated_at).strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every row was built with format_html

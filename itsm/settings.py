@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_catalog.tasks.close_fulfilled_requests",
         "schedule": 3600.0,
     },
+    "sweep-sla-clocks": {
+        "task": "sla.tasks.sweep_sla_clocks",
+        "schedule": env.float("SLA_SWEEP_SECONDS", default=30.0),
+    },
     "purge-stale-presence": {
         "task": "servicedesk.tasks.purge_stale_presence",
         "schedule": 3600.0,

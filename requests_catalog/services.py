@@ -359,8 +359,9 @@ def _log_approval(request: ServiceRequest, actor, text: str, *, reason: str = ""
 
 
 def _notify_approvers(request: ServiceRequest, actor, rows: list[Approval], step_name: str) -> None:
-    """Outbox rows for each approver (and whoever stands in for them today); delivered after commit."""
-    from servicedesk.tasks import deliver_notification
+    """Tell each approver (and whoever stands in for them today), on the channels they chose; sent after commit."""
+    from servicedesk.models import NotificationTopic
+    from servicedesk.notifications import notify
 
     for approval in rows:
         event = _log_approval(
@@ -370,11 +371,9 @@ def _notify_approvers(request: ServiceRequest, actor, rows: list[Approval], step
             % {"person": approval.approver.get_full_name() or approval.approver.get_username(), "step": step_name},
             approval=approval,
         )
-        recipients = {approval.approver_id, *active_delegates(approval.approver_id)}
-        for notification in Notification.objects.bulk_create(
-            Notification(event=event, recipient_id=pk) for pk in sorted(recipients)
-        ):
-            transaction.on_commit(lambda pk=notification.pk: deliver_notification.delay(pk), robust=True)
+        notify(
+            event, [approval.approver_id, *active_delegates(approval.approver_id)], NotificationTopic.APPROVAL_NEEDED
+        )
 
 
 def active_delegates(user_id: int, on: date | None = None) -> list[int]:

@@ -1,9 +1,10 @@
 """Configuration screens for the core: support groups; tickets are read-only here (the desk changes them)."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import AssignmentGroup, CannedResponse, Notification, Ticket, TicketEvent
+from .models import AssignmentGroup, CannedResponse, IMWebhook, Notification, Ticket, TicketEvent
 
 
 @admin.register(AssignmentGroup)
@@ -47,8 +48,39 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("event", "recipient", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status",)
+    """The outbox, to see what was sent where and why a delivery failed (the delivery task writes it)."""
+
+    list_display = ("event", "recipient", "channel", "topic", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "channel", "topic")
+    search_fields = ("event__ticket__number", "recipient__username", "recipient__email")
+    list_select_related = ("event", "recipient")
+    show_full_result_count = False
+
+
+@admin.register(IMWebhook)
+class IMWebhookAdmin(admin.ModelAdmin):
+    """Chat webhooks: one per support group (its members' messages) or per person (theirs, before the group's)."""
+
+    list_display = ("name", "kind", "group", "user", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "group__name", "user__username")
+    list_select_related = ("group", "user")
+    autocomplete_fields = ("group", "user")
+    # Webhook URLs are https; say so now rather than when Django 6 changes the default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "url", "secret", "is_active")}),
+        (
+            _("Whom it serves"),
+            {
+                "fields": ("group", "user"),
+                "description": _(
+                    "Choose a support group (messages for its members go here) or one person (a personal "
+                    "webhook, used instead of their group's)."
+                ),
+            },
+        ),
+    )
 
 
 @admin.register(CannedResponse)

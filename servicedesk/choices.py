@@ -39,3 +39,5 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     WATCHER = "watcher", _("Watchers changed")
     APPROVAL = "approval", _("Approval")
+    # Written by the SLA practice: `field` is "warning" or "breach", `new_display` the human text.
+    SLA = "sla", _("SLA")

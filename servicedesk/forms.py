@@ -4,13 +4,14 @@ import datetime
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .bulk import MAX_ROWS
-from .models import AssignmentGroup, SavedFilter
+from .models import AssignmentGroup, NotificationTopic, SavedFilter
 from .registry import all_kinds, get_kind
 from .services import MAX_TIME_SPENT_MINUTES, validate_uploads
 
@@ -279,3 +280,36 @@ class TimeRangeForm(forms.Form):
             elif (end - start).days > 366:
                 self.add_error("end", _("Choose at most a year."))
         return data
+
+
+class NotificationPreferenceForm(forms.Form):
+    """Which topics a person gets by email and, when a chat webhook serves them, by IM; and in which language."""
+
+    email_topics = forms.MultipleChoiceField(
+        label=_("By email"), choices=NotificationTopic.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    im_topics = forms.MultipleChoiceField(
+        label=_("By chat"), choices=NotificationTopic.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    language = forms.ChoiceField(label=_("Language of the messages"))
+
+    def __init__(self, *args, webhook=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read here, not at import: settings are never read at import time.
+        self.fields["language"].choices = settings.LANGUAGES
+        if webhook is None:
+            del self.fields["im_topics"]  # nothing would deliver them
+        else:
+            self.fields["im_topics"].label = _("By %(platform)s (%(name)s)") % {
+                "platform": webhook.get_kind_display(),
+                "name": webhook.name,
+            }
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def topic_rows(self) -> list[dict]:
+        """One row per topic for the page's table: its label, its email checkbox and its IM checkbox (or None)."""
+        email = list(self["email_topics"])
+        im = list(self["im_topics"]) if "im_topics" in self.fields else [None] * len(email)
+        labels = NotificationTopic.labels
+        return [{"label": t, "email": e, "im": i} for t, e, i in zip(labels, email, im, strict=True)]

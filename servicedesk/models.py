@@ -1,7 +1,9 @@
 """The shared core tables: support groups, the ticket table, replies, attachments and the activity log."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -284,8 +286,90 @@ class TicketEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class NotificationTopic(models.TextChoices):
+    """What a notification is about; people choose per topic whether they hear of it, and where."""
+
+    ASSIGNED = "assigned", _("Assigned to me")
+    COMMENTED = "commented", _("New reply")
+    STATE_CHANGED = "state_changed", _("State changed")
+    APPROVAL_NEEDED = "approval_needed", _("Approval needed")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class NotificationChannel(models.TextChoices):
+    """Where one outbox row goes: email, or the chat platform of the webhook that serves the recipient."""
+
+    EMAIL = "email", _("Email")
+    DINGTALK = "dingtalk", _("DingTalk")
+    WECOM = "wecom", _("WeCom")
+    SLACK = "slack", _("Slack")
+
+
+class IMWebhook(models.Model):
+    """A chat webhook (DingTalk, WeCom or Slack) that serves a support group's members or one person.
+
+    Each person has at most one IM destination: their personal webhook, else the first active webhook of
+    their support groups (by group name). A group's webhook posts a message per member notified, naming them.
+    """
+
+    class Kind(models.TextChoices):
+        DINGTALK = NotificationChannel.DINGTALK.value, NotificationChannel.DINGTALK.label
+        WECOM = NotificationChannel.WECOM.value, NotificationChannel.WECOM.label
+        SLACK = NotificationChannel.SLACK.value, NotificationChannel.SLACK.label
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("platform"), max_length=16, choices=Kind.choices)
+    url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk only: the robot's signing secret (SEC…); leave empty when the robot does not sign."),
+    )
+    group = models.ForeignKey(
+        AssignmentGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="im_webhooks",
+        verbose_name=_("support group"),
+        help_text=_("Messages for this group's members go to this webhook."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="im_webhooks",
+        verbose_name=_("person"),
+        help_text=_("A personal webhook: this person's messages go here rather than to their group's."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("IM webhook")
+        verbose_name_plural = _("IM webhooks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=False, user__isnull=True) | Q(group__isnull=True, user__isnull=False),
+                name="im_webhook_serves_a_group_or_a_person",
+                violation_error_message=_("Choose either a support group or a person."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.secret and self.kind != self.Kind.DINGTALK:
+            raise ValidationError({"secret": _("Only DingTalk robots sign their messages.")})
+
+
 class Notification(models.Model):
-    """Outbox row: a message to one person about one ticket event, written in the event's transaction.
+    """Outbox row: a message to one person about one ticket event on one channel, written in the event's transaction.
 
     A Celery task delivers it after commit; the status column makes delivery safe to run twice.
     """
@@ -297,20 +381,73 @@ class Notification(models.Model):
 
     event = models.ForeignKey(TicketEvent, on_delete=models.PROTECT, related_name="notifications")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=16, choices=NotificationChannel.choices, default=NotificationChannel.EMAIL)
+    # Empty for rows written before topics (or by a practice directly): the generic "update" wording is used.
+    topic = models.CharField(max_length=32, choices=NotificationTopic.choices, blank=True)
+    # Where an IM row goes, chosen when it was written (the recipient's webhook at the time).
+    webhook = models.ForeignKey(IMWebhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a failed attempt: not before this time (the backoff), so the redelivery job does not hurry it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["event", "recipient"], name="one_notification_per_event_recipient"),
+            models.UniqueConstraint(
+                fields=["event", "recipient", "channel"], name="one_notification_per_event_recipient_channel"
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="notification_status_time")]
 
     def __str__(self) -> str:
-        return f"{self.event_id} -> {self.recipient_id} ({self.status})"
+        return f"{self.event_id} -> {self.recipient_id} {self.channel} ({self.status})"
+
+
+def _default_topics() -> list[str]:
+    return list(NotificationTopic.values)
+
+
+def _default_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    # A callable, so settings are read when the field is used, not when this module is imported.
+    return list(settings.LANGUAGES)
+
+
+class NotificationPreference(models.Model):
+    """One person's choices: the topics they get by email and by IM, and the language messages are written in.
+
+    A person without a row gets everything by email (and by IM when a webhook serves them), in the site language.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_topics = ArrayField(
+        models.CharField(max_length=32, choices=NotificationTopic.choices),
+        default=_default_topics,
+        blank=True,
+        verbose_name=_("by email"),
+    )
+    im_topics = ArrayField(
+        models.CharField(max_length=32, choices=NotificationTopic.choices),
+        default=_default_topics,
+        blank=True,
+        verbose_name=_("by IM"),
+    )
+    language = models.CharField(_("language"), max_length=16, choices=_language_choices, default=_default_language)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"notifications of {self.user_id}"
 
 
 class Skill(models.Model):

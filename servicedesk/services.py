@@ -205,8 +205,11 @@ def open_ticket(*, ticket: Ticket, actor) -> Ticket:
     return ticket
 
 
-def lock_ticket(ticket: Ticket, *, expected_version: int | None = None) -> Ticket:
-    """Re-read the ticket (as its own model) under a row lock; refuse a form built on an older version."""
+def lock_ticket(ticket: Ticket, *, expected_version: int | None = None, skip_locked: bool = False) -> Ticket | None:
+    """Re-read the ticket (as its own model) under a row lock; refuse a form built on an older version.
+
+    With `skip_locked`, background work that must not wait (the SLA sweep) gets None while someone else holds it.
+    """
     # Views hand in the core Ticket; the practice's model is needed to diff its own tracked fields.
     model = apps.get_model(ticket.kind_info.model_label)
     # The people and group every change records by name come in the same query; only the ticket's own rows
@@ -214,11 +217,12 @@ def lock_ticket(ticket: Ticket, *, expected_version: int | None = None) -> Ticke
     # NO KEY UPDATE still excludes every other writer of the ticket, but not PostgreSQL's foreign key checks on
     # rows pointing at it (a child incident updated twice while its major incident is locked would deadlock).
     own_rows = ("self", *(link.name for link in model._meta.parents.values() if link is not None))
-    locked = (
-        model.objects.select_related("requester", "assignment_group", "assignee")
-        .select_for_update(of=own_rows, no_key=True)
-        .get(pk=ticket.pk)
+    rows = model.objects.select_related("requester", "assignment_group", "assignee").select_for_update(
+        of=own_rows, no_key=True, skip_locked=skip_locked
     )
+    if skip_locked:
+        return rows.filter(pk=ticket.pk).first()
+    locked = rows.get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ChangedMeanwhile(locked)
     return locked

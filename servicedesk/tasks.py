@@ -3,66 +3,35 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.db.models import Q
+from django.utils import timezone
 
-from . import services
+from . import notifications, services
 from .models import Notification
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+@shared_task(bind=True, max_retries=None)
 def deliver_notification(self, notification_id: int) -> str:
-    """Send one pending notification; a second run finds it sent (or locked by another worker) and does nothing."""
-    with transaction.atomic():
-        # of=("self",): PostgreSQL refuses to lock the nullable side of the outer joins (actor, comment).
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event__ticket", "event__actor", "event__comment", "recipient")
-            .filter(pk=notification_id, status=Notification.Status.PENDING)
-            .first()
-        )
-        if notification is None:
-            return "skipped"
-        notification.attempts += 1
-        recipient = notification.recipient
-        if not recipient.email:
-            notification.status = Notification.Status.FAILED
-            notification.last_error = "recipient has no email address"
-            notification.save(update_fields=["status", "attempts", "last_error"])
-            return "failed"
-        event = notification.event
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {
-                "event": event,
-                "ticket": event.ticket,
-                "recipient": recipient,
-                "for_requester": recipient.pk == event.ticket.requester_id,
-                "site_url": settings.SITE_URL,
-            }
-            # A practice may word its own events: "<app>/email/<event kind>_subject.txt", else the core's update.
-            app_label = event.ticket.kind_info.model_label.split(".")[0]
-            subject = render_to_string(_templates(app_label, event.kind, "subject"), context).strip()
-            body = render_to_string(_templates(app_label, event.kind, "body"), context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
-        notification.status = Notification.Status.SENT
-        notification.sent_at = timezone.now()
-        notification.save(update_fields=["status", "attempts", "sent_at"])
-    return "sent"
+    """Send one outbox row (email or chat webhook); safe to run twice, retried with backoff until it gives up.
 
-
-def _templates(app_label: str, event_kind: str, part: str) -> list[str]:
-    return [f"{app_label}/email/{event_kind}_{part}.txt", f"servicedesk/email/update_{part}.txt"]
+    The row counts its own attempts (a redelivery by the beat job counts too), so Celery's retry budget is
+    unlimited here and `notifications.MAX_ATTEMPTS` decides when the row is marked failed.
+    """
+    outcome = notifications.deliver(notification_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
 
 
 @shared_task
 def redeliver_pending_notifications(older_than_seconds: int = 60, limit: int = 500) -> int:
     """Beat job: queue again what is still pending (the broker was down at commit, or a worker died)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
     ids = list(
         Notification.objects.filter(status=Notification.Status.PENDING, created_at__lt=cutoff)
+        # A row waiting out its backoff already has a retry queued for that time.
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

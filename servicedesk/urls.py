@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_bulk, views_tools
+from . import views, views_bulk, views_notifications, views_tools
 
 app_name = "servicedesk"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("portal/tickets/<str:number>/", views.portal_ticket, name="portal_ticket"),
     path("portal/tickets/<str:number>/reply/", views.portal_reply, name="portal_reply"),
     path("portal/attachments/<int:pk>/", views.portal_attachment, name="portal_attachment"),
+    path(
+        "portal/notifications/",
+        views_notifications.portal_notification_preferences,
+        name="portal_notification_preferences",
+    ),
     path("desk/", views.desk_queue, name="desk_queue"),
     path("desk/queues/<slug:queue>/", views.desk_queue, name="desk_queue_named"),
     path("desk/tickets/<str:number>/", views.desk_ticket, name="desk_ticket"),

@@ -1,0 +1,182 @@
+"""SLA clocks follow the ticket: started by policy, paused and resumed by state, re-targeted by priority with
+the time already spent kept, stopped at resolution; the sweep fires each level exactly once.
+
+Time is frozen and moved with time-machine; the calendars are 24x7 unless a test says otherwise, so the
+arithmetic is easy to check by eye (the calendar maths has its own tests)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from incidents import services as incidents
+from servicedesk.models import Notification, TicketEvent
+from sla.models import BusinessCalendar, ClockStatus, SLAAction, SLAClock, SLAClockEvent, SLAPolicy, SLATarget
+from sla.sweep import sweep
+from tests.factories import report
+
+H = timedelta(hours=1)
+K = SLAClockEvent.Kind
+START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture
+def always(db):
+    return BusinessCalendar.objects.create(name="Always", time_zone="UTC", is_24x7=True)
+
+
+@pytest.fixture
+def policy(always, service_desk, mona):
+    policy = SLAPolicy.objects.create(
+        name="Incidents", kind="incident", calendar=always, pause_states="on_hold:awaiting_caller"
+    )
+    for priority, response, resolution in ((1, 0.25, 2), (2, 1, 8), (3, 4, 24), (4, 8, 72), (5, 8, 72)):
+        SLATarget.objects.create(policy=policy, priority=priority, response=response * H, resolution=resolution * H)
+    SLAAction.objects.create(policy=policy, at_percent=75, action="notify_assignee")
+    SLAAction.objects.create(policy=policy, at_percent=100, action="notify_manager")
+    return policy
+
+
+@pytest.fixture
+def clock_time():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def clock(ticket, metric="resolution"):
+    return SLAClock.objects.get(ticket=ticket, metric=metric)
+
+
+def kinds(clock_row):
+    return list(clock_row.events.values_list("kind", flat=True))
+
+
+@pytest.mark.django_db
+class TestClockFollowsTicket:
+    def test_new_incident_starts_both_clocks(self, alice, policy, clock_time):
+        incident = report(alice, priority=3)
+        resolution = clock(incident)
+        assert resolution.target == 24 * H and resolution.status == ClockStatus.RUNNING
+        assert resolution.breach_at == START + 24 * H
+        assert resolution.next_check_at == START + 18 * H  # the 75% warning comes first
+        assert clock(incident, "response").target == 4 * H
+
+    def test_no_policy_no_clock(self, alice, service_desk, clock_time):
+        incident = report(alice)
+        assert not SLAClock.objects.filter(ticket=incident).exists()
+
+    def test_response_stops_when_an_engineer_takes_it(self, alice, lin, policy, clock_time):
+        incident = report(alice, priority=3)
+        clock_time.shift(30 * 60)
+        incidents.take_incident(incident=incident, actor=lin)
+        response = clock(incident, "response")
+        assert response.status == ClockStatus.STOPPED and response.elapsed == timedelta(minutes=30)
+        assert not response.is_breached
+        assert clock(incident).status == ClockStatus.RUNNING
+
+    def test_pause_while_awaiting_caller_then_resume_keeps_the_remaining_time(self, alice, lin, policy, clock_time):
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        clock_time.shift(2 * 3600)
+        incidents.put_on_hold(incident=incident, actor=lin, reason="awaiting_caller")
+        paused = clock(incident)
+        assert paused.status == ClockStatus.PAUSED and paused.elapsed == 2 * H and paused.next_check_at is None
+        clock_time.shift(30 * 3600)  # longer than the whole target
+        incidents.resume_work(incident=incident, actor=lin)
+        resumed = clock(incident)
+        now = timezone.now()
+        # No instant escalation: 22 h are left, the 75% warning is 16 h away.
+        assert resumed.status == ClockStatus.RUNNING and resumed.elapsed == 2 * H
+        assert resumed.breach_at == now + 22 * H and resumed.next_check_at == now + 16 * H
+        assert sweep(now=now).fired == []
+        assert kinds(resumed) == [K.STARTED, K.PAUSED, K.RESUMED]
+        assert resumed.events.get(kind=K.RESUMED).detail == "after 1 d 6 h paused"
+
+    def test_other_hold_reasons_do_not_pause(self, alice, lin, policy, clock_time):
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        incidents.put_on_hold(incident=incident, actor=lin, reason="awaiting_vendor")
+        assert clock(incident).status == ClockStatus.RUNNING
+
+    def test_priority_change_keeps_the_time_spent(self, alice, lin, policy, clock_time):
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        clock_time.shift(3 * 3600)
+        incidents.override_priority(incident=incident, actor=lin, priority=2, reason="Whole floor affected")
+        row = clock(incident)
+        now = timezone.now()
+        assert row.target == 8 * H and row.elapsed == 3 * H
+        assert row.breach_at == now + 5 * H  # 8 h target, 3 h already spent
+        event = row.events.get(kind=K.RETARGETED)
+        assert (event.old_target, event.target) == (24 * H, 8 * H)
+
+    def test_resolve_stops_and_reopen_runs_on(self, alice, lin, policy, clock_time):
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        clock_time.shift(5 * 3600)
+        incident = incidents.resolve_incident(incident=incident, actor=lin, code="permanent", notes="Fixed")
+        stopped = clock(incident)
+        assert stopped.status == ClockStatus.STOPPED and stopped.elapsed == 5 * H and stopped.breach_at is None
+        clock_time.shift(48 * 3600)
+        incidents.reopen_incident(incident=incident, actor=alice, reason="Still broken")
+        again = clock(incident)
+        assert again.status == ClockStatus.RUNNING and again.elapsed == 5 * H
+        assert again.breach_at == timezone.now() + 19 * H
+        assert kinds(again)[-1] == K.REOPENED
+
+
+@pytest.mark.django_db
+class TestSweep:
+    def test_warning_then_breach_each_once_with_their_actions(self, alice, lin, mona, policy, clock_time, sent_tasks):
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        clock_time.shift(18 * 3600 + 1)
+        first = sweep()
+        assert (first.warnings, first.breaches) == (1, 0)
+        assert sweep().fired == []  # a second run finds nothing due
+        warning = TicketEvent.objects.get(ticket=incident, kind="sla", field="warning")
+        assert Notification.objects.filter(event=warning, recipient=lin).exists()
+        clock_time.shift(6 * 3600)
+        second = sweep()
+        assert second.breaches == 1 and clock(incident).is_breached
+        breach = TicketEvent.objects.get(ticket=incident, kind="sla", field="breach")
+        assert Notification.objects.filter(event=breach, recipient=mona).exists()
+        assert SLAClockEvent.objects.filter(kind=K.BREACHED).count() == 1
+        assert clock(incident).next_check_at is None
+
+    def test_a_late_sweep_fires_every_level_it_missed_once(self, alice, policy, clock_time):
+        incident = report(alice, priority=3)
+        clock_time.shift(30 * 3600)
+        result = sweep()
+        levels = sorted(percent for clock_id, percent in result.fired if clock_id == clock(incident).pk)
+        assert levels == [75, 90, 100]
+        assert clock(incident).breached_at == START + 24 * H  # when it happened, not when the sweep noticed
+
+    def test_escalation_and_raise_priority(self, alice, lin, lee, policy, network_team, clock_time):
+        SLAAction.objects.create(policy=policy, at_percent=90, action="escalate", group=network_team)
+        SLAAction.objects.create(policy=policy, at_percent=90, action="raise_priority")
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        clock_time.shift(22 * 3600)
+        sweep()
+        incident.refresh_from_db()
+        assert incident.assignment_group == network_team and incident.assignee is None
+        assert incident.priority == 2
+        row = clock(incident)
+        # Re-targeted to P2's 8 h with 22 h spent: breached, recorded by the same sweep or the next.
+        sweep()
+        assert clock(incident).is_breached
+        assert row.events.filter(kind=K.RETARGETED).exists()
+
+    def test_the_sweep_reads_only_due_clocks(self, alice, policy, clock_time, django_assert_max_num_queries):
+        for _ in range(5):
+            report(alice, priority=4)
+        with django_assert_max_num_queries(3):
+            assert sweep().examined == 0
+
+    def test_clock_on_a_locked_ticket_is_postponed_not_waited_for(self, alice, policy, clock_time):
+        from unittest import mock
+
+        incident = report(alice, priority=3)
+        clock_time.shift(19 * 3600)
+        # Another transaction holds the ticket: lock_ticket(skip_locked=True) gives None.
+        with mock.patch("sla.sweep.core.lock_ticket", return_value=None):
+            result = sweep()
+        assert result.postponed == 2 and result.fired == []  # both clocks are due, neither fires yet
+        assert clock(incident).next_check_at > timezone.now()
+        assert sweep(now=timezone.now() + timedelta(seconds=10)).warnings >= 1  # the next sweep fires it

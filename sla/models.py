@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicedesk.choices import Priority
 
@@ -178,8 +179,9 @@ class CalendarException(models.Model):
 
 
 class Metric(models.TextChoices):
-    RESPONSE = "response", _("Response")
-    RESOLUTION = "resolution", _("Resolution")
+    # Context: "Resolution" alone is an incident's resolution elsewhere.
+    RESPONSE = "response", pgettext_lazy("SLA clock", "Response")
+    RESOLUTION = "resolution", pgettext_lazy("SLA clock", "Resolution")
 
 
 class SLAPolicy(models.Model):
@@ -221,7 +223,10 @@ class SLAPolicy(models.Model):
         help_text=_("Comma-separated states, or state:reason (e.g. on_hold:awaiting_caller)."),
     )
     warning_percents = models.CharField(
-        _("warn at (% of the target)"), max_length=30, default="75,90", help_text=_("Comma-separated, e.g. 75,90.")
+        _("warning levels (percent of the target)"),
+        max_length=30,
+        default="75,90",
+        help_text=_("Comma-separated, e.g. 75,90."),
     )
 
     class Meta:
@@ -278,7 +283,7 @@ class SLAAction(models.Model):
     metric = models.CharField(
         _("clock"), max_length=16, choices=Metric.choices, blank=True, help_text=_("Empty: both clocks.")
     )
-    at_percent = models.PositiveSmallIntegerField(_("at % of the target"), help_text=_("100 is the breach."))
+    at_percent = models.PositiveSmallIntegerField(_("at percent of the target"), help_text=_("100 is the breach."))
     action = models.CharField(_("action"), max_length=20, choices=Do.choices)
     group = models.ForeignKey(
         "servicedesk.AssignmentGroup",

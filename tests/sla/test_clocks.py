@@ -54,6 +54,16 @@ def kinds(clock_row):
 
 @pytest.mark.django_db
 class TestClockFollowsTicket:
+    def test_default_policies_give_the_service_desk_standard(self, alice, service_desk, clock_time):
+        SLAPolicy.objects.filter(name="Incidents").delete()
+        critical = report(alice, priority=1)
+        assert (clock(critical, "response").target, clock(critical).target) == (H / 4, 2 * H)
+        assert clock(critical).breach_at == START + 2 * H  # round the clock
+        medium = report(alice, priority=3)
+        assert clock(medium).target == 24 * H and clock(medium).policy.calendar.time_zone == "Asia/Shanghai"
+        # 08:00 UTC on a Monday is 16:00 in Shanghai: 2 h today, then 22 h of office hours (8 h a day) later.
+        assert clock(medium).breach_at > START + 48 * H
+
     def test_new_incident_starts_both_clocks(self, alice, policy, clock_time):
         incident = report(alice, priority=3)
         resolution = clock(incident)
@@ -63,6 +73,7 @@ class TestClockFollowsTicket:
         assert clock(incident, "response").target == 4 * H
 
     def test_no_policy_no_clock(self, alice, service_desk, clock_time):
+        SLAPolicy.objects.update(is_active=False)  # the default policies of the data migration
         incident = report(alice)
         assert not SLAClock.objects.filter(ticket=incident).exists()
 

@@ -30,7 +30,14 @@ POLICIES = [
         "on_hold:awaiting_caller",
         {3: (4 * H, 24 * H), 4: (8 * H, 72 * H), 5: (8 * H, 72 * H)},
     ),
-    ("Service requests", "request", "", OFFICE_HOURS, "awaiting_approval", {p: (24 * H, 40 * H) for p in range(1, 6)}),
+    (
+        "Service requests",
+        "request",
+        "",
+        OFFICE_HOURS,
+        "awaiting_approval",
+        dict.fromkeys(range(1, 6), (24 * H, 40 * H)),
+    ),
 ]
 # at percent, action
 ACTIONS = [(75, "notify_assignee"), (90, "notify_manager"), (100, "notify_assignee"), (100, "notify_manager")]

@@ -15,7 +15,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .holidays_import import ImportResult, import_public_holidays, supported_countries
-from .models import MANUAL_SOURCE, NOT_A_PLACE, BusinessCalendar, CalendarException, WorkingPeriod, find_overlap
+from .models import (
+    MANUAL_SOURCE,
+    NOT_A_PLACE,
+    BusinessCalendar,
+    CalendarException,
+    SLAAction,
+    SLAClock,
+    SLAClockEvent,
+    SLAPolicy,
+    SLATarget,
+    WorkingPeriod,
+    find_overlap,
+)
 
 
 @functools.cache
@@ -179,3 +191,57 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
         )
         if result.lacks_make_up_days:
             self.message_user(request, result.missing_make_up_days_note(), messages.WARNING)
+
+
+# -- SLA policies and clocks ------------------------------------------------------------------------------
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+
+
+class SLAActionInline(admin.TabularInline):
+    model = SLAAction
+    extra = 0
+    autocomplete_fields = ("group",)
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "kind", "priorities", "calendar", "pause_states", "is_active")
+    list_editable = ("position", "is_active")
+    list_filter = ("kind", "is_active", "calendar")
+    search_fields = ("name",)
+    autocomplete_fields = ("service", "organisation")
+    inlines = (SLATargetInline, SLAActionInline)
+
+
+class SLAClockEventInline(admin.TabularInline):
+    model = SLAClockEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "percent", "elapsed", "target", "old_target", "detail")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLAClock)
+class SLAClockAdmin(admin.ModelAdmin):
+    """Clocks change only with their tickets and the sweep: the admin shows them and their timelines."""
+
+    list_display = ("ticket", "metric", "status", "target", "breach_at", "breached_at", "policy")
+    list_filter = ("metric", "status", "policy")
+    search_fields = ("ticket__number",)
+    list_select_related = ("ticket", "policy")
+    readonly_fields = [field.name for field in SLAClock._meta.fields]
+    inlines = (SLAClockEventInline,)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -191,3 +191,15 @@ class TestSweep:
         assert result.postponed == 2 and result.fired == []  # both clocks are due, neither fires yet
         assert clock(incident).next_check_at > timezone.now()
         assert sweep(now=timezone.now() + timedelta(seconds=10)).warnings >= 1  # the next sweep fires it
+
+
+@pytest.mark.django_db
+def test_admin_screens_of_policies_and_clocks(admin_client, alice, policy):
+    from django.urls import reverse
+
+    incident = report(alice, priority=3)
+    assert admin_client.get(reverse("admin:sla_slapolicy_change", args=[policy.pk])).status_code == 200
+    assert admin_client.get(reverse("admin:sla_slapolicy_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:sla_slaclock_change", args=[clock(incident).pk]))
+    assert page.status_code == 200 and "Started" in page.content.decode()
+    assert admin_client.get(reverse("admin:sla_slaclock_add")).status_code == 403

@@ -189,3 +189,19 @@ def banner_providers() -> tuple[BannerProvider, ...]:
 def banners_for(user) -> list[Banner]:
     """Every registered provider's banners for this user, in registration order."""
     return [banner for provider in _banner_providers for banner in provider(user)]
+
+
+# -- ticket page panels --------------------------------------------------------------------------------
+
+# Templates other apps add to every ticket page, per surface ("desk" or "portal"): the SLA clocks, say.
+# Each is included with the page's context (`ticket`, `user`); keep each to a query or two.
+_panels: dict[str, list[str]] = {"desk": [], "portal": []}
+
+
+def register_ticket_panel(surface: str, template: str) -> None:
+    if template not in _panels[surface]:
+        _panels[surface].append(template)
+
+
+def ticket_panels(surface: str) -> tuple[str, ...]:
+    return tuple(_panels[surface])

@@ -9,8 +9,10 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from servicedesk.registry import register_listener
+        from servicedesk.registry import register_listener, register_ticket_panel
 
         from .engine import track_clocks
 
         register_listener(track_clocks)
+        register_ticket_panel("desk", "sla/desk_clocks.html")
+        register_ticket_panel("portal", "sla/portal_target.html")

@@ -266,3 +266,11 @@ def queue_table_rows(table) -> str:
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 - every row was built with format_html
+
+
+@register.simple_tag
+def ticket_panels(surface: str):
+    """Templates other apps add to the ticket page of this surface (see registry.register_ticket_panel)."""
+    from ..registry import ticket_panels as panels
+
+    return panels(surface)

@@ -203,3 +203,31 @@ def test_admin_screens_of_policies_and_clocks(admin_client, alice, policy):
     page = admin_client.get(reverse("admin:sla_slaclock_change", args=[clock(incident).pk]))
     assert page.status_code == 200 and "Started" in page.content.decode()
     assert admin_client.get(reverse("admin:sla_slaclock_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_desk_shows_the_clocks_and_the_portal_the_target(alice, lin, login, policy):
+    from django.urls import reverse
+
+    incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+    desk = login(lin).get(reverse("servicedesk:desk_ticket", args=[incident.number])).content.decode()
+    assert 'id="sla-clocks"' in desk and 'data-metric="resolution"' in desk and 'data-colour="success"' in desk
+    assert 'data-kind="started"' in desk and "left" in desk
+    portal = login(alice).get(reverse("servicedesk:portal_ticket", args=[incident.number])).content.decode()
+    assert 'id="sla-target"' in portal and 'id="sla-clocks"' not in portal
+
+
+@pytest.mark.django_db
+def test_the_colour_turns_at_the_warning_and_the_breach(alice, lin, login, policy):
+    from django.urls import reverse
+
+    with time_machine.travel(START, tick=False) as traveller:
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        client = login(lin)
+        url = reverse("servicedesk:desk_ticket", args=[incident.number])
+        traveller.shift(19 * 3600)
+        assert (
+            'data-metric="resolution" data-status="running" data-colour="warning"' in client.get(url).content.decode()
+        )
+        traveller.shift(6 * 3600)
+        assert 'data-metric="resolution" data-status="running" data-colour="danger"' in client.get(url).content.decode()

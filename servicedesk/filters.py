@@ -42,6 +42,16 @@ class TicketFilter(django_filters.FilterSet):
             .order_by("username")
         ),
     )
+    sla = django_filters.ChoiceFilter(
+        label=_("Time to breach"),
+        method="by_time_to_breach",
+        choices=[
+            ("breached", _("Past due")),
+            ("1h", _("Due within 1 hour")),
+            ("4h", _("Due within 4 hours")),
+            ("today", _("Due within 24 hours")),
+        ],
+    )
     created_after = django_filters.DateFilter(
         label=_("Created from"),
         field_name="created_at",
@@ -57,7 +67,31 @@ class TicketFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
-        fields = ["q", "state", "priority", "kind", "assignment_group", "assignee", "created_after", "created_before"]
+        fields = [
+            "q",
+            "state",
+            "priority",
+            "kind",
+            "assignment_group",
+            "assignee",
+            "sla",
+            "created_after",
+            "created_before",
+        ]
+
+    def by_time_to_breach(self, queryset, name, value):
+        """Open tickets whose nearest SLA deadline has passed, or comes within the chosen time."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        if value == "breached":
+            return queryset.filter(is_open=True, sla_due_at__lt=now)
+        within = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "today": timedelta(hours=24)}.get(value)
+        if within is None:
+            return queryset
+        return queryset.filter(is_open=True, sla_due_at__lte=now + within)
 
     def search(self, queryset, name, value):
         """A ticket number goes straight to it; otherwise match the title (trigram-indexed)."""

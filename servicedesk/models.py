@@ -147,6 +147,9 @@ class Ticket(FSMModelMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    # The nearest deadline of the ticket's running SLA clocks, kept by the sla app, so queues sort and filter
+    # by time to breach from the ticket table alone.
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     watchers = models.ManyToManyField(
@@ -189,6 +192,9 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["priority", "created_at"], name="ticket_prio_age"),
             models.Index(fields=["-created_at"], name="ticket_created_desc"),
             models.Index(fields=["state"], name="ticket_state"),
+            models.Index(
+                fields=["sla_due_at"], condition=Q(is_open=True, sla_due_at__isnull=False), name="ticket_open_sla_due"
+            ),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="ticket_title_trgm"),
         ]
 

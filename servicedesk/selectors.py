@@ -57,6 +57,7 @@ def _only_columns() -> tuple[str, ...]:
         "is_open",
         "created_at",
         "updated_at",
+        "sla_due_at",
         "requester_id",
         "assignment_group_id",
         "assignee_id",

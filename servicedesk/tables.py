@@ -23,6 +23,7 @@ class TicketTable(tables.Table):
     assignee = tables.Column(verbose_name=_("Assignee"), order_by=("assignee__username",))
     created_at = tables.Column(verbose_name=_("Opened"))
     updated_at = tables.Column(verbose_name=_("Updated"))
+    sla_due_at = tables.Column(verbose_name=_("Due"))
 
     class Meta:
         model = Ticket
@@ -38,6 +39,7 @@ class TicketTable(tables.Table):
             "assignee",
             "created_at",
             "updated_at",
+            "sla_due_at",
         )
         attrs = {"class": "table table-sm table-hover align-middle queue-table"}
         order_by = ("priority", "created_at")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.choices import EventKind, Priority
-from servicedesk.models import Profile
+from servicedesk.models import Profile, Ticket
 
 from .calendars import CalendarSpec, add_business_time, business_time_between
 from .models import ClockStatus, Metric, SLAClock, SLAClockEvent, SLAPolicy, SLATarget
@@ -101,6 +101,7 @@ def track_clocks(*, ticket, events) -> None:
             stop(clock, now, _("First response"))
             continue
         follow_state(clock, ticket, now)
+    mark_due(ticket, clocks)
 
 
 def _responded(ticket, events) -> bool:
@@ -139,7 +140,16 @@ def start_clocks(ticket, now: datetime) -> list[SLAClock]:
         started.append(clock)
     for clock in started:
         follow_state(clock, ticket, now)  # a ticket may be born paused (e.g. opened On Hold)
+    mark_due(ticket, started)
     return started
+
+
+def mark_due(ticket, clocks: list[SLAClock]) -> None:
+    """Copy the nearest deadline of the running clocks onto the ticket row (queues sort and filter on it)."""
+    due = min((c.breach_at for c in clocks if c.status == ClockStatus.RUNNING and c.breach_at), default=None)
+    if due != getattr(ticket, "sla_due_at", None):
+        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
+        ticket.sla_due_at = due
 
 
 def _pause_key_matches(policy: SLAPolicy, ticket) -> str:

@@ -231,3 +231,33 @@ def test_the_colour_turns_at_the_warning_and_the_breach(alice, lin, login, polic
         )
         traveller.shift(6 * 3600)
         assert 'data-metric="resolution" data-status="running" data-colour="danger"' in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+class TestQueueByTimeToBreach:
+    def test_the_ticket_carries_its_nearest_deadline(self, alice, lin, policy, clock_time):
+        incident = report(alice, priority=3)
+        incident.refresh_from_db()
+        assert incident.sla_due_at == START + 4 * H  # the response clock comes first
+        incident = incidents.take_incident(incident=incident, actor=lin)
+        incident.refresh_from_db()
+        assert incident.sla_due_at == START + 24 * H  # responded: the resolution clock is next
+        incidents.put_on_hold(incident=incident, actor=lin, reason="awaiting_caller")
+        incident.refresh_from_db()
+        assert incident.sla_due_at is None  # paused: no deadline runs
+
+    def test_queue_sorts_and_filters_by_time_to_breach(self, alice, lin, login, policy):
+        from django.urls import reverse
+
+        with time_machine.travel(START, tick=False) as traveller:
+            slow = report(alice, priority=4, title="Slow one")
+            urgent = report(alice, priority=2, title="Urgent one")
+            client = login(lin)
+            url = reverse("servicedesk:desk_queue_named", args=["open"])
+            page = client.get(url, {"sort": "sla_due_at"})
+            numbers = [row.record.number for row in page.context["table"].paginated_rows]
+            assert numbers.index(urgent.number) < numbers.index(slow.number)
+            traveller.shift(90 * 60)  # urgent's 1 h response target has passed
+            past = client.get(url, {"sla": "breached"}).content.decode()
+            assert urgent.number in past and slow.number not in past
+            assert "−30 min" in past

@@ -42,11 +42,12 @@ def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: in
     """One pass over the clocks that are due, batch by batch until none is left (or `max_batches`)."""
     now = now or timezone.now()
     result = SweepResult()
+    actions: dict[int, list[SLAAction]] = {}  # per policy, read once per pass
     for _batch in range(max_batches):
         with transaction.atomic():
             due = list(
                 SLAClock.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("policy__calendar", "ticket")
+                .select_related("policy__calendar", "ticket__assignee", "ticket__assignment_group__manager")
                 .filter(status=ClockStatus.RUNNING, next_check_at__lte=now)
                 .order_by("next_check_at")[:batch_size]
             )
@@ -55,13 +56,19 @@ def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: in
             result.batches += 1
             for clock in due:
                 result.examined += 1
-                _check(clock, now, result)
+                if clock.policy_id not in actions:
+                    actions[clock.policy_id] = list(clock.policy.actions.select_related("group__manager"))
+                _check(clock, now, result, actions[clock.policy_id])
         if len(due) < batch_size:
             break
     return result
 
 
-def _check(clock: SLAClock, now: datetime, result: SweepResult) -> None:
+# Actions that change the ticket itself: they go through the core's change (row lock, activity log, listeners).
+CHANGES_TICKET = frozenset({SLAAction.Do.RAISE_PRIORITY, SLAAction.Do.REASSIGN, SLAAction.Do.ESCALATE})
+
+
+def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: list[SLAAction]) -> None:
     """Fire every level of this clock that has come due, oldest first; then schedule its next check."""
     for percent in engine.levels(clock):
         if percent <= clock.warned_percent or (percent == 100 and clock.breached_at):
@@ -69,23 +76,28 @@ def _check(clock: SLAClock, now: datetime, result: SweepResult) -> None:
         reached_at = engine.level_instant(clock, percent)
         if reached_at > now:
             break
-        # Actions that change the ticket need its row lock; a ticket being changed right now is left for later.
-        ticket = core.lock_ticket(Ticket(pk=clock.ticket_id, kind=clock.ticket.kind), skip_locked=True)
-        if ticket is None:
-            clock.next_check_at = now + RETRY_LOCKED_AFTER
-            clock.save(update_fields=["next_check_at"])
-            result.postponed += 1
-            return
-        _fire(clock, ticket, percent, reached_at, result)
-        # The actions may have changed the clock (a raised priority re-targets it): read it again.
-        clock.refresh_from_db()
-        if clock.status != ClockStatus.RUNNING:
-            return
+        actions = [a for a in policy_actions if a.at_percent == percent and a.metric in ("", clock.metric)]
+        ticket = None
+        if any(action.action in CHANGES_TICKET for action in actions):
+            # A ticket being changed right now is left for the next sweep rather than waited for.
+            ticket = core.lock_ticket(Ticket(pk=clock.ticket_id, kind=clock.ticket.kind), skip_locked=True)
+            if ticket is None:
+                clock.next_check_at = now + RETRY_LOCKED_AFTER
+                clock.save(update_fields=["next_check_at"])
+                result.postponed += 1
+                return
+        _fire(clock, percent, reached_at, result)
+        _run_actions(clock, ticket, percent, actions, now)
+        if ticket is not None:
+            # The change may have re-targeted the clock (a raised priority): read it again.
+            clock.refresh_from_db()
+            if clock.status != ClockStatus.RUNNING:
+                return
     engine.schedule(clock)
     clock.save(update_fields=["breach_at", "next_check_at"])
 
 
-def _fire(clock: SLAClock, ticket, percent: int, reached_at: datetime, result: SweepResult) -> None:
+def _fire(clock: SLAClock, percent: int, reached_at: datetime, result: SweepResult) -> None:
     breach = percent == 100
     clock.warned_percent = max(clock.warned_percent, percent)
     if breach:
@@ -107,28 +119,31 @@ def _fire(clock: SLAClock, ticket, percent: int, reached_at: datetime, result: S
         result.breaches += 1
     else:
         result.warnings += 1
-    _run_actions(clock, ticket, percent)
 
 
-def _run_actions(clock: SLAClock, ticket, percent: int) -> None:
-    """The ticket's activity log says what happened; the outbox tells the people the policy names."""
+def _run_actions(clock: SLAClock, ticket, percent: int, actions: list[SLAAction], now: datetime) -> None:
+    """The ticket's activity log says what happened; the outbox tells the people the policy names.
+
+    Without an action that changes the ticket, the activity row is simply appended (no ticket update, no
+    listeners): that keeps a sweep of a thousand warnings to a few statements each.
+    """
     breach = percent == 100
     text = (_("%(metric)s target breached") if breach else _("%(metric)s target at %(percent)d%%")) % {
         "metric": clock.get_metric_display(),
         "percent": percent,
     }
-    actions = [
-        action
-        for action in clock.policy.actions.select_related("group")
-        if action.at_percent == percent and action.metric in ("", clock.metric)
-    ]
-    with core.changing(ticket, actor=None, reason=text) as change:
-        event = TicketEvent(
-            kind=EventKind.SLA, field="breach" if breach else "warning", new_value=str(percent), new_display=text
-        )
-        change.add_event(event)
-        for action in actions:
-            _change_ticket(ticket, action)
+    event = TicketEvent(
+        kind=EventKind.SLA, field="breach" if breach else "warning", new_value=str(percent), new_display=text
+    )
+    if ticket is None:
+        ticket = clock.ticket
+        event.ticket_id, event.created_at, event.reason = ticket.pk, now, text
+        event.save()
+    else:
+        with core.changing(ticket, actor=None, reason=text) as change:
+            change.add_event(event)
+            for action in actions:
+                _change_ticket(ticket, action)
     recipients = {user for action in actions for user in _recipients(ticket, action)}
     if recipients and event.pk:
         _notify(event, recipients, topic="sla_breached" if breach else "sla_warning")

@@ -183,6 +183,7 @@ class TestSweep:
     def test_clock_on_a_locked_ticket_is_postponed_not_waited_for(self, alice, policy, clock_time):
         from unittest import mock
 
+        SLAAction.objects.create(policy=policy, at_percent=75, action="raise_priority")  # needs the ticket's lock
         incident = report(alice, priority=3)
         clock_time.shift(19 * 3600)
         # Another transaction holds the ticket: lock_ticket(skip_locked=True) gives None.
@@ -261,3 +262,15 @@ class TestQueueByTimeToBreach:
             past = client.get(url, {"sla": "breached"}).content.decode()
             assert urgent.number in past and slow.number not in past
             assert "−30 min" in past
+
+
+@pytest.mark.django_db
+def test_a_notify_only_level_appends_to_the_log_without_changing_the_ticket(alice, lin, policy, clock_time):
+    incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+    incident.refresh_from_db()
+    version = incident.version
+    clock_time.shift(19 * 3600)
+    assert sweep().warnings >= 1
+    incident.refresh_from_db()
+    assert incident.version == version  # nobody's open form goes stale because of a warning
+    assert TicketEvent.objects.filter(ticket=incident, kind="sla", field="warning").exists()

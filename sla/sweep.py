@@ -70,6 +70,7 @@ CHANGES_TICKET = frozenset({SLAAction.Do.RAISE_PRIORITY, SLAAction.Do.REASSIGN, 
 
 def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: list[SLAAction]) -> None:
     """Fire every level of this clock that has come due, oldest first; then schedule its next check."""
+    saved = False  # whether the clock row already holds its next check (each firing saves it)
     for percent in engine.levels(clock):
         if percent <= clock.warned_percent or (percent == 100 and clock.breached_at):
             continue
@@ -87,14 +88,17 @@ def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: 
                 result.postponed += 1
                 return
         _fire(clock, percent, reached_at, result)
+        saved = True
         _run_actions(clock, ticket, percent, actions, now)
         if ticket is not None:
             # The change may have re-targeted the clock (a raised priority): read it again.
             clock.refresh_from_db()
             if clock.status != ClockStatus.RUNNING:
                 return
-    engine.schedule(clock)
-    clock.save(update_fields=["breach_at", "next_check_at"])
+            saved = False
+    if not saved:
+        engine.schedule(clock)
+        clock.save(update_fields=["breach_at", "next_check_at"])
 
 
 def _fire(clock: SLAClock, percent: int, reached_at: datetime, result: SweepResult) -> None:

@@ -110,22 +110,43 @@ def notify(event: TicketEvent, recipients: Iterable, topic: str) -> list[int]:
     enable for `topic`: email when they have an address, IM when an active webhook serves them. A row that
     already exists for (event, recipient, channel) is left alone, so calling this twice sends nothing twice.
     """
+    return notify_many([(event, recipients, topic)])
+
+
+def notify_many(messages: Iterable[tuple[TicketEvent, Iterable, str]]) -> list[int]:
+    """`notify` for many events at once, in a fixed number of queries (the SLA sweep tells hundreds at a time)."""
     from .tasks import deliver_notification
 
-    if topic not in Topic.values:
-        raise ValueError(f"unknown notification topic {topic!r}")
-    user_ids = {getattr(r, "pk", r) for r in recipients} - {None}
-    if not user_ids:
+    wanted: list[tuple[TicketEvent, set[int], str]] = []
+    for event, recipients, topic in messages:
+        if topic not in Topic.values:
+            raise ValueError(f"unknown notification topic {topic!r}")
+        user_ids = {getattr(r, "pk", r) for r in recipients} - {None}
+        if user_ids:
+            wanted.append((event, user_ids, topic))
+    if not wanted:
         return []
-    rows = _outbox_rows(event, topic, user_ids)
+    everyone = set().union(*(user_ids for _event, user_ids, _topic in wanted))
+    people = {
+        person.pk: person
+        for person in get_user_model()
+        .objects.filter(pk__in=everyone, is_active=True)
+        .select_related("notification_preference")
+    }
+    webhooks = webhooks_serving(everyone)
+    rows = [
+        row
+        for event, user_ids, topic in wanted
+        for row in _outbox_rows(event, topic, [people[pk] for pk in sorted(user_ids) if pk in people], webhooks)
+    ]
     if not rows:
         return []
     # ignore_conflicts: a second producer of the same message adds nothing (the unique constraint decides).
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    # PostgreSQL returns no ids for ignored conflicts: read back what is pending for these people.
+    # PostgreSQL returns no ids for ignored conflicts: read back what is pending for these events and people.
     ids = list(
         Notification.objects.filter(
-            event=event,
+            event__in={row.event_id for row in rows},
             recipient_id__in={row.recipient_id for row in rows},
             channel__in={row.channel for row in rows},
             status=Notification.Status.PENDING,
@@ -141,14 +162,7 @@ def notify(event: TicketEvent, recipients: Iterable, topic: str) -> list[int]:
     return ids
 
 
-def _outbox_rows(event: TicketEvent, topic: str, user_ids: set[int]) -> list[Notification]:
-    people = (
-        get_user_model()
-        .objects.filter(pk__in=user_ids, is_active=True)
-        .select_related("notification_preference")
-        .order_by("pk")
-    )
-    webhooks = webhooks_serving(user_ids)
+def _outbox_rows(event: TicketEvent, topic: str, people, webhooks: dict) -> list[Notification]:
     rows = []
     for person in people:
         preference = preference_of(person)

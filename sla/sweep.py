@@ -54,11 +54,16 @@ def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: in
             if not due:
                 break
             result.batches += 1
+            messages: list = []  # (event, recipients, topic), written to the outbox at once per batch
             for clock in due:
                 result.examined += 1
                 if clock.policy_id not in actions:
                     actions[clock.policy_id] = list(clock.policy.actions.select_related("group__manager"))
-                _check(clock, now, result, actions[clock.policy_id])
+                _check(clock, now, result, actions[clock.policy_id], messages)
+            if messages:
+                from servicedesk.notifications import notify_many
+
+                notify_many(messages)
         if len(due) < batch_size:
             break
     return result
@@ -68,7 +73,7 @@ def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: in
 CHANGES_TICKET = frozenset({SLAAction.Do.RAISE_PRIORITY, SLAAction.Do.REASSIGN, SLAAction.Do.ESCALATE})
 
 
-def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: list[SLAAction]) -> None:
+def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: list[SLAAction], messages) -> None:
     """Fire every level of this clock that has come due, oldest first; then schedule its next check."""
     saved = False  # whether the clock row already holds its next check (each firing saves it)
     for percent in engine.levels(clock):
@@ -89,7 +94,7 @@ def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: 
                 return
         _fire(clock, percent, reached_at, result)
         saved = True
-        _run_actions(clock, ticket, percent, actions, now)
+        messages.extend(_run_actions(clock, ticket, percent, actions, now))
         if ticket is not None:
             # The change may have re-targeted the clock (a raised priority): read it again.
             clock.refresh_from_db()
@@ -125,7 +130,7 @@ def _fire(clock: SLAClock, percent: int, reached_at: datetime, result: SweepResu
         result.warnings += 1
 
 
-def _run_actions(clock: SLAClock, ticket, percent: int, actions: list[SLAAction], now: datetime) -> None:
+def _run_actions(clock: SLAClock, ticket, percent: int, actions: list[SLAAction], now: datetime) -> list:
     """The ticket's activity log says what happened; the outbox tells the people the policy names.
 
     Without an action that changes the ticket, the activity row is simply appended (no ticket update, no
@@ -149,8 +154,9 @@ def _run_actions(clock: SLAClock, ticket, percent: int, actions: list[SLAAction]
             for action in actions:
                 _change_ticket(ticket, action)
     recipients = {user for action in actions for user in _recipients(ticket, action)}
-    if recipients and event.pk:
-        _notify(event, recipients, topic="sla_breached" if breach else "sla_warning")
+    if not recipients or not event.pk:
+        return []
+    return [(event, recipients, "sla_breached" if breach else "sla_warning")]
 
 
 def _change_ticket(ticket, action: SLAAction) -> None:
@@ -176,10 +182,3 @@ def _recipients(ticket, action: SLAAction) -> set:
     if action.action == SLAAction.Do.ESCALATE and action.group_id and action.group.manager_id:
         return {action.group.manager}
     return set()
-
-
-def _notify(event, recipients, *, topic: str) -> None:
-    """Outbox rows on the channels each person chose; delivered after commit."""
-    from servicedesk.notifications import notify
-
-    notify(event, recipients, topic)

@@ -38,6 +38,26 @@ class SweepResult:
     fired: list[tuple[int, int]] = field(default_factory=list)  # (clock id, level)
 
 
+@dataclass
+class _Writes:
+    """What a batch's notify-only levels write, saved in a few statements at the end of the batch."""
+
+    clock_events: list = field(default_factory=list)
+    clocks: dict = field(default_factory=dict)  # pk -> clock, saved once however many levels it fired
+    ticket_events: list = field(default_factory=list)
+    messages: list = field(default_factory=list)  # (event, recipients, topic)
+
+    def flush(self) -> None:
+        from servicedesk.notifications import notify_many
+
+        SLAClockEvent.objects.bulk_create(self.clock_events)
+        SLAClock.objects.bulk_update(
+            list(self.clocks.values()), ["warned_percent", "breached_at", "breach_at", "next_check_at"]
+        )
+        TicketEvent.objects.bulk_create(self.ticket_events)  # PostgreSQL hands back their ids for the outbox
+        notify_many(self.messages)
+
+
 def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: int = 50) -> SweepResult:
     """One pass over the clocks that are due, batch by batch until none is left (or `max_batches`)."""
     now = now or timezone.now()
@@ -54,16 +74,13 @@ def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: in
             if not due:
                 break
             result.batches += 1
-            messages: list = []  # (event, recipients, topic), written to the outbox at once per batch
+            writes = _Writes()
             for clock in due:
                 result.examined += 1
                 if clock.policy_id not in actions:
                     actions[clock.policy_id] = list(clock.policy.actions.select_related("group__manager"))
-                _check(clock, now, result, actions[clock.policy_id], messages)
-            if messages:
-                from servicedesk.notifications import notify_many
-
-                notify_many(messages)
+                _check(clock, now, result, actions[clock.policy_id], writes)
+            writes.flush()
         if len(due) < batch_size:
             break
     return result
@@ -73,7 +90,7 @@ def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: in
 CHANGES_TICKET = frozenset({SLAAction.Do.RAISE_PRIORITY, SLAAction.Do.REASSIGN, SLAAction.Do.ESCALATE})
 
 
-def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: list[SLAAction], messages) -> None:
+def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: list[SLAAction], writes) -> None:
     """Fire every level of this clock that has come due, oldest first; then schedule its next check."""
     saved = False  # whether the clock row already holds its next check (each firing saves it)
     for percent in engine.levels(clock):
@@ -92,37 +109,52 @@ def _check(clock: SLAClock, now: datetime, result: SweepResult, policy_actions: 
                 clock.save(update_fields=["next_check_at"])
                 result.postponed += 1
                 return
-        _fire(clock, percent, reached_at, result)
-        saved = True
-        messages.extend(_run_actions(clock, ticket, percent, actions, now))
-        if ticket is not None:
-            # The change may have re-targeted the clock (a raised priority): read it again.
-            clock.refresh_from_db()
-            if clock.status != ClockStatus.RUNNING:
-                return
-            saved = False
+        if ticket is None:
+            # Only notifications: written with the batch (the clock, its timeline, the activity row, the outbox).
+            _fire(clock, percent, reached_at, result, writes)
+            writes.ticket_events.append(_activity_row(clock, percent, now))
+            writes.messages.extend(_messages(writes.ticket_events[-1], clock.ticket, actions, percent))
+            saved = True
+            continue
+        _fire(clock, percent, reached_at, result, None)
+        event = _activity_row(clock, percent, now)
+        with core.changing(ticket, actor=None, reason=event.reason) as change:
+            change.add_event(event)
+            for action in actions:
+                _change_ticket(ticket, action)
+        writes.messages.extend(_messages(event, ticket, actions, percent))
+        # The change may have re-targeted the clock (a raised priority): read it again.
+        clock.refresh_from_db()
+        if clock.status != ClockStatus.RUNNING:
+            return
+        saved = False
     if not saved:
         engine.schedule(clock)
         clock.save(update_fields=["breach_at", "next_check_at"])
 
 
-def _fire(clock: SLAClock, percent: int, reached_at: datetime, result: SweepResult) -> None:
+def _fire(clock: SLAClock, percent: int, reached_at: datetime, result: SweepResult, writes: _Writes | None) -> None:
+    """Record the level on the clock and its timeline: now, or with the batch when `writes` is given."""
     breach = percent == 100
     clock.warned_percent = max(clock.warned_percent, percent)
     if breach:
         clock.breached_at = reached_at
-    elapsed = clock.elapsed  # as of the last change; the event says how far in the target the level is
-    SLAClockEvent.objects.create(
+    timeline_row = SLAClockEvent(
         clock=clock,
         kind=K.BREACHED if breach else K.WARNED,
         at=reached_at,
-        elapsed=max(elapsed, clock.target * percent / 100),
+        elapsed=max(clock.elapsed, clock.target * percent / 100),
         target=clock.target,
         percent=percent,
         detail=_("%(metric)s target at %(percent)d%%") % {"metric": clock.get_metric_display(), "percent": percent},
     )
     engine.schedule(clock)
-    clock.save(update_fields=["warned_percent", "breached_at", "breach_at", "next_check_at"])
+    if writes is None:
+        timeline_row.save()
+        clock.save(update_fields=["warned_percent", "breached_at", "breach_at", "next_check_at"])
+    else:
+        writes.clock_events.append(timeline_row)
+        writes.clocks[clock.pk] = clock
     result.fired.append((clock.pk, percent))
     if breach:
         result.breaches += 1
@@ -130,33 +162,29 @@ def _fire(clock: SLAClock, percent: int, reached_at: datetime, result: SweepResu
         result.warnings += 1
 
 
-def _run_actions(clock: SLAClock, ticket, percent: int, actions: list[SLAAction], now: datetime) -> list:
-    """The ticket's activity log says what happened; the outbox tells the people the policy names.
-
-    Without an action that changes the ticket, the activity row is simply appended (no ticket update, no
-    listeners): that keeps a sweep of a thousand warnings to a few statements each.
-    """
+def _activity_row(clock: SLAClock, percent: int, now: datetime) -> TicketEvent:
+    """The row on the ticket's activity log that says which target reached which level."""
     breach = percent == 100
     text = (_("%(metric)s target breached") if breach else _("%(metric)s target at %(percent)d%%")) % {
         "metric": clock.get_metric_display(),
         "percent": percent,
     }
-    event = TicketEvent(
-        kind=EventKind.SLA, field="breach" if breach else "warning", new_value=str(percent), new_display=text
+    return TicketEvent(
+        ticket_id=clock.ticket_id,
+        kind=EventKind.SLA,
+        field="breach" if breach else "warning",
+        new_value=str(percent),
+        new_display=text,
+        reason=text,
+        created_at=now,
     )
-    if ticket is None:
-        ticket = clock.ticket
-        event.ticket_id, event.created_at, event.reason = ticket.pk, now, text
-        event.save()
-    else:
-        with core.changing(ticket, actor=None, reason=text) as change:
-            change.add_event(event)
-            for action in actions:
-                _change_ticket(ticket, action)
+
+
+def _messages(event: TicketEvent, ticket, actions: list[SLAAction], percent: int) -> list:
     recipients = {user for action in actions for user in _recipients(ticket, action)}
-    if not recipients or not event.pk:
+    if not recipients:
         return []
-    return [(event, recipients, "sla_breached" if breach else "sla_warning")]
+    return [(event, recipients, "sla_breached" if percent == 100 else "sla_warning")]
 
 
 def _change_ticket(ticket, action: SLAAction) -> None:

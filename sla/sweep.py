@@ -51,11 +51,29 @@ class _Writes:
         from servicedesk.notifications import notify_many
 
         SLAClockEvent.objects.bulk_create(self.clock_events)
-        SLAClock.objects.bulk_update(
-            list(self.clocks.values()), ["warned_percent", "breached_at", "breach_at", "next_check_at"]
-        )
+        _update_clocks(list(self.clocks.values()))
         TicketEvent.objects.bulk_create(self.ticket_events)  # PostgreSQL hands back their ids for the outbox
         notify_many(self.messages)
+
+
+def _update_clocks(clocks: list[SLAClock]) -> None:
+    """One UPDATE … FROM (VALUES …) for the batch (Django's bulk_update builds a CASE per row and field, which
+    cost more than the rest of the sweep)."""
+    if not clocks:
+        return
+    from django.db import connection
+    from psycopg2.extras import execute_values
+
+    rows = [(c.pk, c.warned_percent, c.breached_at, c.breach_at, c.next_check_at) for c in clocks]
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            "UPDATE sla_slaclock AS c SET warned_percent = v.warned, breached_at = v.breached, "
+            "breach_at = v.breach, next_check_at = v.next_check "
+            "FROM (VALUES %s) AS v(id, warned, breached, breach, next_check) WHERE c.id = v.id",
+            rows,
+            template="(%s, %s, %s::timestamptz, %s::timestamptz, %s::timestamptz)",
+        )
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = 200, max_batches: int = 50) -> SweepResult:

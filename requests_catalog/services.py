@@ -613,6 +613,13 @@ def _after_task_finished(task: FulfilmentTask, actor) -> None:
         request.fulfil()
 
 
+def _speaks_for_request(actor, request: ServiceRequest) -> bool:
+    """The requester, the person it is for, or an engineer in the request's scope."""
+    return actor.pk in (request.requester_id, request.requested_for_id) or actor.has_perm(
+        "servicedesk.work_on_ticket", request
+    )
+
+
 def cancel_request(*, request: ServiceRequest, actor, reason: str, expected_version: int | None = None):
     """The requester (or the desk) cancels before fulfilment starts; open approvals are withdrawn."""
     reason = (reason or "").strip()
@@ -620,10 +627,7 @@ def cancel_request(*, request: ServiceRequest, actor, reason: str, expected_vers
         raise RequestError(_("Say why you cancel the request."))
     with transaction.atomic():
         request = core.lock_ticket(request, expected_version=expected_version)
-        if not (
-            actor.pk in (request.requester_id, request.requested_for_id)
-            or actor.has_perm("servicedesk.work_on_ticket", request)
-        ):
+        if not _speaks_for_request(actor, request):
             raise PermissionDenied(_("You may not cancel this request."))
         from django_fsm import can_proceed
 
@@ -640,10 +644,7 @@ def close_request(*, request: ServiceRequest, actor) -> ServiceRequest:
     """The requester confirms delivery (or the desk closes it)."""
     with transaction.atomic():
         request = core.lock_ticket(request)
-        if not (
-            actor.pk in (request.requester_id, request.requested_for_id)
-            or actor.has_perm("servicedesk.work_on_ticket", request)
-        ):
+        if not _speaks_for_request(actor, request):
             raise PermissionDenied(_("You may not close this request."))
         from django_fsm import can_proceed
 

@@ -340,3 +340,17 @@ class TestQueriesStayConstant:
         with django_assert_max_num_queries(len(few.captured_queries)):
             page = client.get(reverse("requests_catalog:approvals")).content.decode()
         assert page.count("data-request=") == 6
+
+
+@pytest.mark.django_db
+def test_only_the_requester_side_confirms_delivery(alice, bob, lee, login, catalog):
+    login(alice).post(reverse(ITEM, args=["password-reset"]), {"account": "alice", "order-quantity": "1"})
+    request = ServiceRequest.objects.get()
+    login(lee).post(reverse("requests_catalog:task_complete", args=[FulfilmentTask.objects.get().number]), {})
+    assert ServiceRequest.objects.get().state == RequestState.FULFILLED
+    url = reverse("requests_catalog:confirm", args=[request.number])
+    assert login(bob).post(url).status_code == 404
+    assert ServiceRequest.objects.get().state == RequestState.FULFILLED
+    assert login(alice).get(url).status_code == 405
+    login(alice).post(url)
+    assert ServiceRequest.objects.get().state == RequestState.CLOSED

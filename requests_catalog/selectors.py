@@ -7,7 +7,16 @@ from django.http import Http404
 from servicedesk.models import Ticket
 
 from .choices import ApprovalState
-from .models import Approval, CatalogCategory, CatalogItem, FulfilmentTask, RequestAnswer, RequestItem, ServiceRequest
+from .models import (
+    Approval,
+    ApprovalDelegation,
+    CatalogCategory,
+    CatalogItem,
+    FulfilmentTask,
+    RequestAnswer,
+    RequestItem,
+    ServiceRequest,
+)
 from .services import delegators_of, may_order
 
 
@@ -162,3 +171,11 @@ def _answer_json(answer: RequestAnswer):
     if answer.field_type == "date":
         return None if value is None else value.isoformat()
     return value
+
+
+def delegations_of(user) -> dict[str, list[ApprovalDelegation]]:
+    """The delegations the user gave and the ones given to them, newest first."""
+    return {
+        "given": list(ApprovalDelegation.objects.filter(delegator=user).select_related("delegate")),
+        "received": list(ApprovalDelegation.objects.filter(delegate=user).select_related("delegator")),
+    }

@@ -376,6 +376,23 @@ def _notify_approvers(request: ServiceRequest, actor, rows: list[Approval], step
         )
 
 
+def delegate_approvals(*, delegator, delegate, starts_on: date, ends_on: date, reason: str = "") -> ApprovalDelegation:
+    """While `delegator` is away, `delegate` may decide their approvals too (the form checked the dates)."""
+    if delegate.pk == delegator.pk:
+        raise RequestError(_("Choose someone other than yourself."))
+    if ends_on < starts_on:
+        raise RequestError(_("The end is before the start."))
+    return ApprovalDelegation.objects.create(
+        delegator=delegator, delegate=delegate, starts_on=starts_on, ends_on=ends_on, reason=reason
+    )
+
+
+def remove_delegation(*, actor, delegation_id: int) -> bool:
+    """Only the person who delegated removes a delegation; False when there is none of theirs by that id."""
+    deleted, _rows = ApprovalDelegation.objects.filter(pk=delegation_id, delegator=actor).delete()
+    return bool(deleted)
+
+
 def active_delegates(user_id: int, on: date | None = None) -> list[int]:
     on = on or timezone.localdate()
     return list(

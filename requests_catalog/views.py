@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from .forms import (
     QuestionForm,
     ReasonForm,
 )
-from .models import ApprovalDelegation, CartLine, FulfilmentTask, ServiceRequest
+from .models import CartLine, FulfilmentTask, ServiceRequest
 
 # -- the catalog ----------------------------------------------------------------------------------------
 
@@ -215,8 +215,11 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
 def delegations(request: HttpRequest) -> HttpResponse:
     """While I am away: who decides my approvals, from when to when."""
     form = DelegationForm(request.POST if request.method == "POST" else None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        ApprovalDelegation.objects.create(delegator=request.user, **form.cleaned_data)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and report_outcome(request, lambda: services.delegate_approvals(delegator=request.user, **form.cleaned_data))
+    ):
         messages.success(
             request, _("Your approvals will also go to %(person)s.") % {"person": form.cleaned_data["delegate"]}
         )
@@ -224,11 +227,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "requests_catalog/portal/delegations.html",
-        {
-            "form": form,
-            "given": ApprovalDelegation.objects.filter(delegator=request.user).select_related("delegate"),
-            "received": ApprovalDelegation.objects.filter(delegate=request.user).select_related("delegator"),
-        },
+        {"form": form, **selectors.delegations_of(request.user)},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -236,7 +235,8 @@ def delegations(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delegation_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    get_object_or_404(ApprovalDelegation, pk=pk, delegator=request.user).delete()
+    if not services.remove_delegation(actor=request.user, delegation_id=pk):
+        raise Http404("No such delegation.")
     messages.success(request, _("The delegation was removed."))
     return redirect("requests_catalog:delegations")
 

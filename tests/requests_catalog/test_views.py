@@ -354,3 +354,36 @@ def test_only_the_requester_side_confirms_delivery(alice, bob, lee, login, catal
     assert login(alice).get(url).status_code == 405
     login(alice).post(url)
     assert ServiceRequest.objects.get().state == RequestState.CLOSED
+
+
+@pytest.mark.django_db
+def test_an_empty_question_changes_nothing(alice, lee, login, catalog):
+    login(alice).post(reverse(ITEM, args=["password-reset"]), {"account": "alice", "order-quantity": "1"})
+    task = FulfilmentTask.objects.get()
+    response = login(lee).post(reverse("requests_catalog:task_ask", args=[task.number]), {"question": "  "})
+    assert messages_of(response)
+    assert FulfilmentTask.objects.get().state == TaskState.OPEN
+    assert not ServiceRequest.objects.get().comments.exists()
+
+
+@pytest.mark.django_db
+def test_checkout_for_an_unknown_person_orders_nothing(alice, login, catalog):
+    client = login(alice)
+    client.post(reverse(ITEM, args=["laptop"]), laptop_post(action="cart"))
+    response = client.post(reverse("requests_catalog:cart"), {"requested_for": "nobody-here"}, follow=True)
+    assert "No active user with that username or email." in response.content.decode()
+    assert not ServiceRequest.objects.exists()
+    assert CartLine.objects.filter(owner=alice).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_delegation_service_refuses_oneself_and_backwards_dates(carol, bob):
+    from requests_catalog import services
+
+    today = timezone.localdate()
+    with pytest.raises(services.RequestError):
+        services.delegate_approvals(delegator=carol, delegate=carol, starts_on=today, ends_on=today)
+    with pytest.raises(services.RequestError):
+        services.delegate_approvals(delegator=carol, delegate=bob, starts_on=today, ends_on=today - timedelta(days=1))
+    assert not ApprovalDelegation.objects.exists()
+    assert services.remove_delegation(actor=bob, delegation_id=12345) is False

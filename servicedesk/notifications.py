@@ -1,9 +1,9 @@
 """Notifications: who hears of a ticket event, on which channel, in which words, and how it is delivered.
 
 Every producer calls `notify(event, recipients, topic)` inside the transaction that wrote the event: it writes
-one outbox row per recipient and channel their preferences enable, and queues delivery after commit.
-`deliver` (run by `tasks.deliver_notification`) sends one row by email or to a chat webhook, exactly once
-per row as far as the database can tell (see `deliver` for the one gap).
+one outbox row per recipient and channel their preferences enable, and queues delivery after commit, a chunk
+of rows per broker message. `deliver` (run by `tasks.deliver_notifications`) sends one row by email or to a
+chat webhook, exactly once per row as far as the database can tell (see `deliver` for the one gap).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def notify(event: TicketEvent, recipients: Iterable, topic: str) -> list[int]:
 
 def notify_many(messages: Iterable[tuple[TicketEvent, Iterable, str]]) -> list[int]:
     """`notify` for many events at once, in a fixed number of queries (the SLA sweep tells hundreds at a time)."""
-    from .tasks import deliver_notification
+    from .tasks import chunked, deliver_notifications
 
     wanted: list[tuple[TicketEvent, set[int], str]] = []
     for event, recipients, topic in messages:
@@ -154,11 +154,11 @@ def notify_many(messages: Iterable[tuple[TicketEvent, Iterable, str]]) -> list[i
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for pk in ids:
+    for chunk in chunked(ids):
         # robust: the change is committed whatever the broker does; an unsent row stays pending in the outbox
-        # instead of turning the user's successful request into an error (and each row gets its own try).
+        # instead of turning the user's successful request into an error (and each chunk gets its own try).
         # (a lambda, not functools.partial: Django logs a robust hook's failure by its __qualname__)
-        transaction.on_commit(lambda pk=pk: deliver_notification.delay(pk), robust=True)
+        transaction.on_commit(lambda chunk=chunk: deliver_notifications.delay(chunk), robust=True)
     return ids
 
 

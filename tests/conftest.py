@@ -102,10 +102,10 @@ def sent_tasks(monkeypatch):
 
     class RecordingTask:
         @staticmethod
-        def delay(notification_id):
-            queued.append(notification_id)
+        def delay(notification_ids):
+            queued.extend(notification_ids)
 
-    monkeypatch.setattr("servicedesk.tasks.deliver_notification", RecordingTask)
+    monkeypatch.setattr("servicedesk.tasks.deliver_notifications", RecordingTask)
     return queued
 
 

@@ -1,13 +1,15 @@
 """The SLA sweep at scale: one pass over N running clocks of which 1,000 are due.
 
-Usage: python -m bench.sla_sweep [--scales 100000 1000000] [--due 1000] [--repeat 3]
+Usage: python -m bench.sla_sweep [--scales 100000 1000000] [--due 1000] [--repeat 5]
        (DATABASE_URL as for the portal; the database must be migrated and hold enough tickets,
-       e.g. after `BENCH_TICKETS=1000000 make bench`)
+       e.g. after `BENCH_TICKETS=1000000 make bench`, which runs this too)
 
-It adds running resolution clocks (under the default round-the-clock policy) to the tickets that have none, up
-to each scale, with deadlines weeks away; then, per run, it re-arms `--due` of them so that exactly one level
-(the 75 % warning) is due, and times one `sweep()`. The cost should follow the number due, not the number of
-clocks: the sweep reads only clocks whose next check has come, through a partial index.
+It adds resolution clocks (under the default round-the-clock policy) to the tickets that have none, up to each
+scale, with deadlines weeks away, and leaves exactly that many running (whatever the ticket's state: the sweep
+reads clocks, not tickets); then, per run, it re-arms `--due` of them so that exactly one level (the 75 %
+warning, which notifies the assignee) is due, and times one `sweep()` with the batch size of the settings.
+The cost should follow the number due, not the number of clocks: the sweep reads only clocks whose next check
+has come, through a partial index.
 It writes to the database it runs against (clocks, timeline rows, activity rows): use a bench database.
 """
 
@@ -20,7 +22,7 @@ import time
 
 
 def ensure_clocks(count: int) -> int:
-    """Running clocks on the first `count` tickets (those without one); returns how many clocks exist."""
+    """Clocks on the first `count` tickets (those without one); returns how many clocks exist."""
     from django.db import connection
 
     from sla.models import SLAPolicy
@@ -47,22 +49,45 @@ def ensure_clocks(count: int) -> int:
                 """,
                 [policy.pk, count - have],
             )
-            cursor.execute("ANALYZE sla_slaclock")
         cursor.execute("SELECT count(*) FROM sla_slaclock")
         return cursor.fetchone()[0]
 
 
-def rearm(due: int) -> list[int]:
-    """Make `due` clocks (spread over the table) 80 % through a 10 h target: their 75 % warning is due now."""
+def run_only(count: int) -> int:
+    """Exactly the first `count` clocks (by id) running, the others stopped: the scale of one measurement.
+
+    A later run at a smaller scale stops clocks rather than deleting them; only rows whose status changes are
+    written, and the table is vacuumed so that the due index holds no dead entries. Returns the running count.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sla_slaclock")
+        cursor.execute("SELECT coalesce(max(id), 0) FROM (SELECT id FROM sla_slaclock ORDER BY id LIMIT %s) s", [count])
+        last = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            UPDATE sla_slaclock SET status = CASE WHEN id <= %s THEN 'running' ELSE 'stopped' END,
+                next_check_at = CASE WHEN id <= %s THEN now() + interval '22 days' END
+            WHERE (status = 'running') <> (id <= %s)
+            """,
+            [last, last, last],
+        )
+        cursor.execute("VACUUM ANALYZE sla_slaclock")
+        cursor.execute("SELECT count(*) FROM sla_slaclock WHERE status = 'running'")
+        return cursor.fetchone()[0]
+
+
+def rearm(due: int) -> list[int]:
+    """Make `due` running clocks (spread over the table) 80 % through a 10 h target: their 75 % warning is due."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sla_slaclock WHERE status = 'running'")
         total = cursor.fetchone()[0]
         step = max(1, total // due)
         cursor.execute(
-            "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM sla_slaclock) s "
-            "WHERE n %% %s = 0 LIMIT %s",
+            "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM sla_slaclock "
+            "WHERE status = 'running') s WHERE n %% %s = 0 LIMIT %s",
             [step, due],
         )
         ids = [row[0] for row in cursor.fetchall()]
@@ -82,29 +107,44 @@ def rearm(due: int) -> list[int]:
 
 
 def measure(*, scales=(100_000, 1_000_000), due: int = 1000, repeat: int = 3) -> list[dict]:
+    """Per scale: `repeat` sweeps with `due` clocks due (seconds, SQL statements) and one pass with none due."""
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from sla.sweep import sweep
 
     results = []
-    for scale in scales:
-        clocks = ensure_clocks(scale)
+    for scale in sorted(scales):
+        ensure_clocks(scale)
+        running = run_only(scale)
         seconds, fired, queries = [], 0, 0
         for _ in range(repeat):
             rearm(due)
             connection.queries_log.clear()
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                result = sweep(batch_size=200, max_batches=1000)
+                result = sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE, max_batches=1000)
                 seconds.append(time.perf_counter() - started)
             fired, queries = len(result.fired), len(captured)
         # Without anything due, a pass is one indexed read: the floor of the sweep's cost at this scale.
-        started = time.perf_counter()
-        sweep()
-        idle_ms = (time.perf_counter() - started) * 1000
+        idle = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                sweep()
+                idle.append(time.perf_counter() - started)
+            idle_queries = len(captured)
         results.append(
-            {"clocks": clocks, "due": due, "fired": fired, "seconds": seconds, "queries": queries, "idle_ms": idle_ms}
+            {
+                "clocks": running,
+                "due": due,
+                "fired": fired,
+                "seconds": seconds,
+                "queries": queries,
+                "idle_ms": statistics.median(idle) * 1000,
+                "idle_queries": idle_queries,
+            }
         )
     return results
 
@@ -113,7 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--due", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
     import django

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from servicedesk import services as core
 from servicedesk.choices import EventKind
-from servicedesk.models import AssignmentGroup, Notification, TicketEvent
+from servicedesk.models import AssignmentGroup, NotificationTopic, TicketEvent
+from servicedesk.notifications import notify
 from servicedesk.rules import in_desk_scope
 
 from .models import Incident
@@ -123,7 +124,8 @@ def escalate_to_manager(*, incident: Incident, actor, reason: str, expected_vers
             incident.manager_escalated_at = now
             change.add_event(event)
         if actor is None or manager.pk != actor.pk:
-            _notify(event, manager)
+            # Through the manager's preferences, like every message: by email and chat as they chose.
+            notify(event, [manager], NotificationTopic.ESCALATED)
     return incident
 
 
@@ -138,11 +140,3 @@ def _manager_flag_event(*, old_at, new_at, old_manager, new_manager) -> TicketEv
         new_display=_name(new_manager) if new_at else "",
         is_public=False,
     )
-
-
-def _notify(event: TicketEvent, recipient) -> None:
-    """An outbox row for the manager, delivered after commit (a pending row survives a broker outage)."""
-    from servicedesk.tasks import deliver_notification
-
-    notification = Notification.objects.create(event=event, recipient=recipient)
-    transaction.on_commit(lambda pk=notification.pk: deliver_notification.delay(pk), robust=True)

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from servicedesk import services as core
 from servicedesk.choices import Channel, EventKind
-from servicedesk.models import AssignmentGroup, Notification, TicketEvent, department_ids, line_manager
+from servicedesk.models import AssignmentGroup, TicketEvent, department_ids, line_manager
 
 from .choices import ApprovalState, ApproverType, ItemState, RequestState, TaskState
 from .models import (
@@ -710,7 +710,8 @@ def hand_over_failed_automation(*, task: FulfilmentTask, error: str) -> bool:
 
     Recorded as a system event on the task (no person wrote it); False when the task was no longer Open.
     """
-    from servicedesk.tasks import deliver_notification
+    from servicedesk.models import NotificationTopic
+    from servicedesk.notifications import notify
 
     with transaction.atomic():
         task = core.lock_ticket(task)
@@ -728,8 +729,7 @@ def hand_over_failed_automation(*, task: FulfilmentTask, error: str) -> bool:
             task.automation = {**task.automation, "handed_over": True}
         manager_id = task.assignment_group.manager_id if task.assignment_group else None
         if manager_id:
-            notification = Notification.objects.create(event=event, recipient_id=manager_id)
-            transaction.on_commit(lambda pk=notification.pk: deliver_notification.delay(pk), robust=True)
+            notify(event, [manager_id], NotificationTopic.ESCALATED)
     return True
 
 

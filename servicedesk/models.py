@@ -302,6 +302,7 @@ class NotificationTopic(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     RESOLVED = "resolved", _("Resolved")
+    ESCALATED = "escalated", _("Escalated to me")
 
 
 class NotificationChannel(models.TextChoices):

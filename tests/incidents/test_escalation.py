@@ -9,9 +9,16 @@ from incidents import escalation
 from incidents.choices import IncidentState
 from incidents.models import Incident, RoutingLedger
 from incidents.services import resolve_incident, start_work
-from servicedesk import roles
+from servicedesk import notifications, roles
 from servicedesk.choices import EventKind
-from servicedesk.models import Notification, TicketEvent
+from servicedesk.models import (
+    IMWebhook,
+    Notification,
+    NotificationChannel,
+    NotificationPreference,
+    NotificationTopic,
+    TicketEvent,
+)
 from servicedesk.services import ChangedMeanwhile, TicketError, assign_ticket
 from tests.factories import AssignmentGroupFactory, UserFactory, messages_of, ticket_state
 
@@ -208,6 +215,7 @@ def test_escalating_to_the_manager_flags_logs_and_notifies(
     assert (event.new_value, event.new_display) == (incident.manager_escalated_at.isoformat(), mona.get_full_name())
     [notification] = Notification.objects.filter(event=event)
     assert (notification.recipient, notification.status) == (mona, Notification.Status.PENDING)
+    assert (notification.channel, notification.topic) == (NotificationChannel.EMAIL, NotificationTopic.ESCALATED)
     assert sent_tasks == [notification.pk]  # delivered after commit
 
 
@@ -227,6 +235,56 @@ def test_a_manager_flagging_their_own_group_gets_no_email(assigned_incident, mon
 
     assert fresh(assigned_incident).manager_escalated_at is not None
     assert not Notification.objects.filter(event__ticket=assigned_incident).exists()
+
+
+def _manager_rows(incident):
+    rows = Notification.objects.filter(event__ticket=incident, event__field="manager_escalated_at")
+    return sorted((row.recipient.username, row.channel, row.topic) for row in rows)
+
+
+def test_the_manager_also_hears_by_chat_when_a_webhook_serves_them(assigned_incident, lin, mona):
+    IMWebhook.objects.create(name="Mona's robot", kind="dingtalk", url="http://127.0.0.1:9/send", user=mona)
+
+    escalation.escalate_to_manager(incident=assigned_incident, actor=lin, reason="Customer is the CEO")
+
+    assert _manager_rows(assigned_incident) == [("mona", "dingtalk", "escalated"), ("mona", "email", "escalated")]
+
+
+@pytest.mark.parametrize(
+    ("email", "im", "expected"),
+    [
+        ([], [], []),
+        ([], ["escalated"], [("mona", "slack", "escalated")]),
+        (["escalated"], [], [("mona", "email", "escalated")]),
+    ],
+)
+def test_the_manager_hears_only_where_they_chose(assigned_incident, lin, mona, email, im, expected):
+    IMWebhook.objects.create(name="Mona's robot", kind="slack", url="http://127.0.0.1:9/send", user=mona)
+    others = [topic for topic in NotificationTopic.values if topic != "escalated"]
+    NotificationPreference.objects.create(user=mona, email_topics=others + email, im_topics=others + im)
+
+    escalation.escalate_to_manager(incident=assigned_incident, actor=lin, reason="Customer is the CEO")
+
+    assert fresh(assigned_incident).manager_escalated_at is not None  # the flag is raised all the same
+    assert _manager_rows(assigned_incident) == expected
+
+
+def test_the_managers_message_says_who_what_and_why(assigned_incident, lin, mona):
+    IMWebhook.objects.create(name="Mona's robot", kind="wecom", url="http://127.0.0.1:9/send", user=mona)
+    escalation.escalate_to_manager(incident=assigned_incident, actor=lin, reason="Customer is the CEO")
+    rows = {row.channel: row for row in Notification.objects.filter(recipient=mona)}
+    number, desk_url = assigned_incident.number, reverse("servicedesk:desk_ticket", args=[assigned_incident.number])
+
+    subject, body = notifications.render_email(rows["email"])
+    title, text = notifications.render_im(rows["wecom"])
+
+    assert subject == f"[{number}] Cannot connect to the Wi-Fi (Escalated to you)" == title
+    for words in (body, text):
+        assert f"{lin.get_full_name()} escalated {number} to you." in words
+        assert "Reason: Customer is the CEO" in words
+        assert desk_url in words  # the manager works in the desk, not the portal
+    assert "Group: Service Desk" in body
+    assert body.startswith(f"Hello {mona.get_full_name()},")
 
 
 @pytest.mark.parametrize("reason", ["", "  ", None])

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 from celery.exceptions import Retry
+from django.urls import reverse
 
 from requests_catalog import services
 from requests_catalog.choices import ItemState, RequestState, TaskState
@@ -25,7 +26,8 @@ from requests_catalog.models import (
     TaskTemplate,
 )
 from requests_catalog.tasks import run_task_automation
-from servicedesk.models import Comment, Notification, TicketEvent
+from servicedesk import notifications
+from servicedesk.models import Comment, IMWebhook, Notification, NotificationPreference, NotificationTopic, TicketEvent
 
 HEADERS = {"Authorization": "Bearer s3cret", "X-Tenant": "acme"}
 
@@ -272,12 +274,42 @@ class TestFailure:
         assert handed_over.actor is None and not handed_over.is_public
         assert "3 failed attempts" in handed_over.new_display and "500" in handed_over.reason
         assert not Comment.objects.filter(ticket=task).exists()  # no note in a person's name
-        assert Notification.objects.filter(event=handed_over, recipient=identity_team.manager).exists()
+        [told] = Notification.objects.filter(event=handed_over)
+        assert (told.recipient, told.channel, told.topic) == (identity_team.manager, "email", "escalated")
         assert ServiceRequest.objects.get(pk=ordered.request.pk).state == RequestState.IN_FULFILMENT
 
         assert run(task) == "skipped"  # a late redelivery does not call again
         assert len(webhook.calls) == 3
         assert refreshed(task).attempts == 3
+
+    def test_the_manager_is_told_who_handed_what_over_and_why(self, ordered, webhook, identity_team):
+        manager = identity_team.manager
+        IMWebhook.objects.create(name="Robot", kind="dingtalk", url="http://127.0.0.1:9/send", user=manager)
+        webhook.statuses = [500] * 10
+
+        run(ordered.task)
+
+        rows = {row.channel: row for row in Notification.objects.filter(recipient=manager, topic="escalated")}
+        assert set(rows) == {"email", "dingtalk"}
+        subject, body = notifications.render_email(rows["email"])
+        title, text = notifications.render_im(rows["dingtalk"])
+        number = ordered.task.number
+        assert subject == title and subject.startswith(f"[{number}] ") and subject.endswith("(Escalated to you)")
+        for words in (body, text):
+            assert f"The system escalated {number} to you." in words
+            assert "Reason: 500 Server Error" in words  # the webhook's last answer
+            assert reverse("servicedesk:desk_ticket", args=[number]) in words
+        assert "Group: Identity" in body
+
+    def test_a_manager_who_switched_escalations_off_is_not_told(self, ordered, webhook, identity_team):
+        others = [topic for topic in NotificationTopic.values if topic != "escalated"]
+        NotificationPreference.objects.create(user=identity_team.manager, email_topics=others, im_topics=others)
+        webhook.statuses = [500] * 10
+
+        assert run(ordered.task) == "handed over"
+
+        assert refreshed(ordered.task).automation["handed_over"] is True
+        assert not Notification.objects.filter(event__ticket=ordered.task).exists()
 
     def test_people_finish_a_handed_over_task(self, ordered, webhook, lee):
         webhook.statuses = [500] * 3

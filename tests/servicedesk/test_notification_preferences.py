@@ -1,14 +1,17 @@
 """Who gets which notification where: topics, preferences, IM only when a webhook serves, the language, the page."""
 
+import importlib
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
 
+from incidents import escalation
 from incidents import services as incident_services
 from servicedesk import notifications, services
 from servicedesk.choices import EventKind
@@ -116,7 +119,8 @@ def test_notify_takes_users_or_ids_and_writes_once(created, alice, lin, django_c
 
     assert len(first) == 2 and sorted(again) == sorted(first)
     assert Notification.objects.filter(event=created).count() == 2
-    assert len(callbacks) == 4  # queued twice: the second delivery finds the row sent and does nothing
+    # One chunk queued per call, both with the two rows: the second delivery finds them sent and does nothing.
+    assert len(callbacks) == 2
 
 
 def test_notify_queues_delivery_after_commit(created, alice, sent_tasks):
@@ -234,6 +238,21 @@ def test_others_keep_the_site_language(in_progress_incident, lin, mailoutbox, co
     assert "Solved: please confirm" in mailoutbox[0].subject
 
 
+def test_an_escalation_is_written_in_the_managers_language(incident, lin, mona, mailoutbox, compiled_catalogue):
+    _prefer(mona, language="zh-hans")
+    escalation.escalate_to_manager(incident=incident, actor=lin, reason="客户是 CEO")
+
+    deliver_notification.run(Notification.objects.get(recipient=mona, topic="escalated").pk)
+
+    (email,) = mailoutbox
+    assert email.subject.startswith(f"[{incident.number}] Cannot connect to the Wi-Fi (")
+    assert "原因： 客户是 CEO" in email.body  # who asked and why, in the frame's Chinese words
+    assert lin.get_full_name() in email.body and incident.number in email.body
+    assert "优先级" in email.body and "服务台" in email.body
+    assert f"/desk/tickets/{incident.number}/" in email.body
+    assert translation.get_language() != "zh-hans"
+
+
 # -- the page --------------------------------------------------------------------------------------------
 
 
@@ -262,6 +281,21 @@ def test_the_page_offers_im_when_a_webhook_serves(login, lin, service_desk):
 
     assert html.count('name="im_topics"') == len(ALL)
     assert "Desk robot" in html
+
+
+def test_the_page_offers_escalations_by_email_and_chat(login, mona, service_desk):
+    _hook(user=mona)
+
+    html = login(mona).get(PAGE).content.decode()
+
+    assert "Escalated to me" in html
+    assert 'name="email_topics" value="escalated"' in html and 'name="im_topics" value="escalated"' in html
+
+
+def test_saving_escalations_off(login, mona):
+    login(mona).post(PAGE, {"email_topics": ["assigned"], "language": "en"})
+
+    assert "escalated" not in NotificationPreference.objects.get(user=mona).email_topics
 
 
 def test_saving_the_choices(login, alice):
@@ -327,3 +361,44 @@ def test_a_new_person_has_the_defaults(db, settings):
 
     assert (preference.email_topics, preference.im_topics, preference.language) == (ALL, ALL, settings.LANGUAGE_CODE)
     assert preference.pk is None
+
+
+# -- choices saved before a topic existed -------------------------------------------------------------------
+
+ESCALATED_MIGRATION = importlib.import_module("servicedesk.migrations.0011_escalated_topic")
+BEFORE = [t for t in ALL if t != "escalated"]
+
+
+def test_choices_saved_before_escalations_existed_get_them(alice, bob, lin, mona):
+    _prefer(alice, email=BEFORE, im=BEFORE)
+    _prefer(bob, email=["resolved"], im=[])  # chat switched off altogether stays off
+    _prefer(lin, email=ALL, im=["assigned"])  # already there: not twice
+    _prefer(mona, email=[], im=["escalated"])
+
+    ESCALATED_MIGRATION.add_escalated_to_saved_choices(apps, None)
+
+    saved = {p.user.username: (p.email_topics, p.im_topics) for p in NotificationPreference.objects.all()}
+    assert saved == {
+        "alice": ([*BEFORE, "escalated"], [*BEFORE, "escalated"]),
+        "bob": (["resolved", "escalated"], []),
+        "lin": (ALL, ["assigned", "escalated"]),
+        "mona": (["escalated"], ["escalated"]),
+    }
+
+
+def test_an_escalation_reaches_someone_who_saved_choices_before(incident, lin, mona):
+    _prefer(mona, email=BEFORE, im=BEFORE)
+    ESCALATED_MIGRATION.add_escalated_to_saved_choices(apps, None)
+
+    escalation.escalate_to_manager(incident=incident, actor=lin, reason="Customer is the CEO")
+
+    assert _rows(incident, topic="escalated") == [("mona", "email", "escalated")]
+
+
+def test_undoing_the_migration_takes_the_topic_out(alice):
+    _prefer(alice, email=ALL, im=["escalated", "assigned"])
+
+    ESCALATED_MIGRATION.remove_escalated_from_saved_choices(apps, None)
+
+    preference = NotificationPreference.objects.get(user=alice)
+    assert (preference.email_topics, preference.im_topics) == (BEFORE, ["assigned"])

@@ -7,10 +7,11 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import escalation
 from incidents import services as incident_services
 from servicedesk import services
 from servicedesk.choices import EventKind
-from servicedesk.models import Comment, Notification
+from servicedesk.models import Comment, Notification, NotificationTopic
 from servicedesk.tasks import deliver_notification, redeliver_pending_notifications
 from tests.factories import upload
 
@@ -91,10 +92,10 @@ def test_a_broker_outage_keeps_the_change_and_the_pending_row(
 ):
     class BrokerDown:
         @staticmethod
-        def delay(notification_id):
+        def delay(notification_ids):
             raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr("servicedesk.tasks.deliver_notification", BrokerDown)
+    monkeypatch.setattr("servicedesk.tasks.deliver_notifications", BrokerDown)
 
     with django_capture_on_commit_callbacks(execute=True):
         comment = services.add_comment(ticket=incident, author=lin, body="Please restart.")
@@ -143,6 +144,21 @@ def test_a_state_change_email_names_the_new_state(in_progress_incident, lin, mai
     deliver_notification.run(notification.pk)
 
     assert "Solved: please confirm" in mailoutbox[0].subject
+
+
+def test_an_escalation_email_tells_the_manager_who_asked_and_why(incident, lin, mona, mailoutbox):
+    escalation.escalate_to_manager(incident=incident, actor=lin, reason="The whole floor is offline")
+    notification = Notification.objects.get(recipient=mona)
+    assert notification.topic == NotificationTopic.ESCALATED
+
+    assert deliver_notification.run(notification.pk) == "sent"
+
+    (email,) = mailoutbox
+    assert email.to == ["mona@example.com"]
+    assert email.subject == "[INC0000001] Cannot connect to the Wi-Fi (Escalated to you)"
+    assert f"{lin.get_full_name()} escalated INC0000001 to you." in email.body
+    assert "Reason: The whole floor is offline" in email.body
+    assert "Open it in the desk: http://" in email.body and "/desk/tickets/INC0000001/" in email.body
 
 
 def test_a_recipient_without_an_address_is_marked_failed(pending, alice, mailoutbox):

@@ -187,8 +187,12 @@ class CeleryProcesses:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=15)
 
+    def finished(self, task_name: str) -> bool:
+        """Whether a worker logged that a run of `task_name` ended (its after-commit publishes are done by then)."""
+        return any(f"Task {task_name}[" in line and " succeeded in " in line for line in self.logs().splitlines())
+
     def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n{self._read(log)[-4000:]}" for _process, log in self.processes)
+        return "\n".join(f"--- {log.name}\n{self._read(log)}" for _process, log in self.processes)
 
     def sender(self) -> Celery:
         """A Celery app of the test's own that publishes to the private Redis (as beat or a web process does)."""

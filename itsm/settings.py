@@ -215,8 +215,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "servicedesk.tasks.purge_stale_presence",
         "schedule": 3600.0,
     },
+    "remind-article-reviews": {
+        "task": "knowledge.tasks.remind_article_reviews",
+        "schedule": 86400.0,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Knowledge: a published article is due for review this many months later (unless its author sets a date);
+# readers' not-helpful verdicts on a version flag it for its owner from this many on (when they outnumber helpful).
+KNOWLEDGE_REVIEW_MONTHS = env.int("KNOWLEDGE_REVIEW_MONTHS", default=12)
+KNOWLEDGE_FLAG_UNHELPFUL = env.int("KNOWLEDGE_FLAG_UNHELPFUL", default=3)
 # Clocks the SLA sweep locks and fires per transaction: smaller batches hold their locks for less time.
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=200)
 

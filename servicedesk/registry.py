@@ -2,7 +2,8 @@
 
 A practice app registers its ticket kind and its change listeners here from its
 AppConfig.ready(); the core never imports a practice. Listeners are called by
-`services.commit_ticket_change` inside the transaction that changed the ticket.
+`services.commit_ticket_change` inside the transaction that changed the ticket:
+those registered `before_save` just before the ticket row is written, the others after.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class ChangeListener(Protocol):
 
 _kinds: dict[str, TicketKind] = {}
 _listeners: list[ChangeListener] = []
+_before_save: list[ChangeListener] = []
 
 
 def register_kind(kind: TicketKind) -> None:
@@ -134,18 +136,27 @@ def portal_hidden_kinds() -> frozenset[str]:
     return frozenset(code for code, kind in _kinds.items() if not kind.portal_visible)
 
 
-def register_listener(listener: ChangeListener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
+def register_listener(listener: ChangeListener, *, before_save: bool = False) -> None:
+    """Have the core call `listener(ticket=…, events=…)` in every ticket change's transaction.
+
+    A `before_save` listener runs once the change's events are built (actor and time set, not yet written) and
+    before the ticket row is saved, so what it sets on the ticket's own columns goes into that one UPDATE; it
+    must not change other tickets (the others run after the save and may). A new ticket is saved before any
+    listener runs (it needs its id): there, a `before_save` listener writes what it sets on the ticket itself.
+    """
+    chosen = _before_save if before_save else _listeners
+    if listener not in chosen:
+        chosen.append(listener)
 
 
 def unregister_listener(listener: ChangeListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+    for chosen in (_listeners, _before_save):
+        if listener in chosen:
+            chosen.remove(listener)
 
 
-def listeners() -> tuple[Callable[..., None], ...]:
-    return tuple(_listeners)
+def listeners(*, before_save: bool = False) -> tuple[Callable[..., None], ...]:
+    return tuple(_before_save if before_save else _listeners)
 
 
 # -- banners -----------------------------------------------------------------------------------------

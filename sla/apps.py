@@ -13,6 +13,7 @@ class SlaConfig(AppConfig):
 
         from .engine import track_clocks
 
-        register_listener(track_clocks)
+        # Before the save: the nearest deadline it sets on the ticket goes into the change's own UPDATE.
+        register_listener(track_clocks, before_save=True)
         register_ticket_panel("desk", "sla/desk_clocks.html")
         register_ticket_panel("portal", "sla/portal_target.html")

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from incidents import services as incidents
 from servicedesk.models import Notification, TicketEvent
+from servicedesk.services import add_comment
 from sla.models import BusinessCalendar, ClockStatus, SLAAction, SLAClock, SLAClockEvent, SLAPolicy, SLATarget
 from sla.sweep import sweep
 from tests.factories import report
@@ -274,3 +276,125 @@ def test_a_notify_only_level_appends_to_the_log_without_changing_the_ticket(alic
     incident.refresh_from_db()
     assert incident.version == version  # nobody's open form goes stale because of a warning
     assert TicketEvent.objects.filter(ticket=incident, kind="sla", field="warning").exists()
+
+
+@pytest.mark.django_db
+class TestWhatMovesTheClocks:
+    def test_a_work_note_or_the_requesters_reply_is_no_response_an_engineers_reply_is(
+        self, alice, lin, policy, clock_time
+    ):
+        incident = report(alice, priority=3)
+        clock_time.shift(10 * 60)
+        add_comment(ticket=incident, author=lin, body="Looked at the logs", internal=True)
+        add_comment(ticket=incident, author=alice, body="Any news?")
+        assert clock(incident, "response").status == ClockStatus.RUNNING
+        assert kinds(clock(incident, "response")) == [K.STARTED]
+        clock_time.shift(20 * 60)
+        add_comment(ticket=incident, author=lin, body="Which floor are you on?")
+        response = clock(incident, "response")
+        assert response.status == ClockStatus.STOPPED and response.elapsed == timedelta(minutes=30)
+        incident.refresh_from_db()
+        assert incident.sla_due_at == clock(incident).breach_at == START + 24 * H
+
+    def test_the_callers_reply_resumes_the_paused_clock(self, alice, lin, policy, clock_time):
+        incident = incidents.take_incident(incident=report(alice, priority=3), actor=lin)
+        clock_time.shift(2 * 3600)
+        incidents.put_on_hold(incident=incident, actor=lin, reason="awaiting_caller")
+        clock_time.shift(5 * 3600)
+        add_comment(ticket=incident, author=alice, body="It is the third floor")  # the incident resumes itself
+        resumed = clock(incident)
+        assert resumed.status == ClockStatus.RUNNING and resumed.elapsed == 2 * H
+        assert kinds(resumed) == [K.STARTED, K.PAUSED, K.RESUMED]
+        incident.refresh_from_db()
+        assert incident.state == "in_progress" and incident.sla_due_at == timezone.now() + 22 * H
+
+    def test_a_priority_change_retargets_both_running_clocks(self, alice, lin, policy, clock_time):
+        incident = report(alice, priority=3)
+        clock_time.shift(30 * 60)
+        incidents.override_priority(incident=incident, actor=lin, priority=1, reason="The CEO's laptop")
+        response, resolution = clock(incident, "response"), clock(incident)
+        assert (response.target, resolution.target) == (H / 4, 2 * H)
+        assert response.elapsed == resolution.elapsed == H / 2
+        assert response.breach_at == START + H / 2  # past its new target already: due now
+        assert kinds(response)[-1] == kinds(resolution)[-1] == K.RETARGETED
+        incident.refresh_from_db()
+        assert incident.sla_due_at == response.breach_at
+
+
+@pytest.mark.django_db
+class TestWhichPolicy:
+    """The first active policy by position whose every condition matches; facts that cost a query are read only
+    when a policy asks for them."""
+
+    @pytest.fixture
+    def special(self, always):
+        def make(name, target_priority=3, **conditions):
+            special = SLAPolicy.objects.create(name=name, kind="incident", calendar=always, position=0, **conditions)
+            SLATarget.objects.create(policy=special, priority=target_priority, response=H, resolution=2 * H)
+            return special
+
+        return make
+
+    def test_by_category_any_case(self, alice, policy, special, clock_time):
+        from incidents.models import Category
+
+        special("Network", category="network")
+        policy.position = 1
+        policy.save()
+        network = Category.objects.create(name="Network")
+        assert clock(report(alice, priority=3, category=network)).policy.name == "Network"
+        assert clock(report(alice, priority=3)).policy == policy
+
+    def test_by_service(self, alice, policy, special, clock_time):
+        from cmdb.models import CIType, ConfigurationItem
+
+        erp = ConfigurationItem.objects.create(name="ERP", ci_type=CIType.BUSINESS_SERVICE)
+        mail = ConfigurationItem.objects.create(name="Email", ci_type=CIType.BUSINESS_SERVICE)
+        special("ERP", service=erp)
+        policy.position = 1
+        policy.save()
+        assert clock(report(alice, priority=3, affected_service=erp)).target == 2 * H
+        assert clock(report(alice, priority=3, affected_service=mail)).policy == policy
+
+    def test_by_the_requesters_department(self, alice, bob, policy, special, clock_time):
+        from servicedesk.models import Department, Profile
+
+        finance = Department.objects.create(name="Finance")
+        Profile.objects.create(user=alice, department=finance)
+        special("Finance", organisation=finance)
+        policy.position = 1
+        policy.save()
+        assert clock(report(alice, priority=3)).policy.name == "Finance"
+        assert clock(report(bob, priority=3)).policy == policy
+
+    def test_a_new_priority_can_move_the_clocks_to_another_policy(self, alice, lin, policy, special, clock_time):
+        only_p1 = special("Only P1", priorities="1", target_priority=1)
+        policy.position = 1
+        policy.save()
+        incident = report(alice, priority=3)
+        assert clock(incident).policy == policy
+        clock_time.shift(3600)
+        incidents.override_priority(incident=incident, actor=lin, priority=1, reason="Escalated by phone")
+        moved = clock(incident)
+        assert (moved.policy, moved.target, moved.elapsed) == (only_p1, 2 * H, H)
+        assert moved.events.get(kind=K.RETARGETED).detail == "priority now P1 - Critical · policy Incidents → Only P1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_does_not_wait_for_someone_saving_the_policy(alice, lin, service_desk, policy):
+    """The clocks are locked alone, not with their policy and calendar rows (which every ticket shares): an admin
+    saving the policy, or another ticket's change, holding those rows does not hold up a change."""
+    incident = report(alice, priority=3)
+    admin = connections.create_connection("default")
+    try:
+        admin.set_autocommit(False)
+        with admin.cursor() as cursor:
+            cursor.execute("UPDATE sla_slapolicy SET warning_percents = warning_percents WHERE id = %s", [policy.pk])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")  # waiting for the admin would fail instead of hang
+            incidents.take_incident(incident=incident, actor=lin)
+    finally:
+        admin.rollback()
+        admin.close()
+    assert clock(incident, "response").status == ClockStatus.STOPPED

@@ -1,4 +1,5 @@
-"""Demo data: people, roles, support groups, a few tickets and the catalog; `--tickets N` adds N more for benchmarks."""
+"""Demo data: people, roles, support groups, a few tickets, the catalog and the knowledge base; `--tickets N` adds N
+more for benchmarks."""
 
 import os
 
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from cmdb.models import CIType, ConfigurationItem
-from demo import catalog
+from demo import catalog, knowledge
 from incidents.choices import ResolutionCode
 from incidents.models import AssignmentRule, Category
 from incidents.services import report_incident, resolve_incident, take_incident
@@ -133,7 +134,10 @@ TITLES = [
 
 
 class Command(BaseCommand):
-    help = "Load demo people, groups, tickets and catalog (idempotent). --tickets N adds N bulk tickets for benchmarks."
+    help = (
+        "Load demo people, groups, tickets, catalog and knowledge base (idempotent). "
+        "--tickets N adds N bulk tickets for benchmarks."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has users.")
@@ -154,14 +158,15 @@ class Command(BaseCommand):
             self._incident_configuration(people)
             self._demo_tickets(people)
             catalog.seed_catalog(people, groups)
-        self.stdout.write(self.style.SUCCESS("Demo people, groups, tickets and catalog are in place."))
+            knowledge.seed_knowledge(people)
+        self.stdout.write(self.style.SUCCESS("Demo people, groups, tickets, catalog and knowledge base are in place."))
         if options["tickets"]:
             self._bulk_tickets(options["tickets"], options["requesters"], options["seed"])
 
     def _people(self, password: str) -> dict:
         User = get_user_model()
         people = {}
-        for username, first, last, role_names, superuser in PEOPLE + catalog.PEOPLE:
+        for username, first, last, role_names, superuser in PEOPLE + catalog.PEOPLE + knowledge.PEOPLE:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("servicedesk.urls")),
     path("", include("incidents.urls")),
     path("", include("requests_catalog.urls")),
+    path("", include("knowledge.urls")),
 ]

@@ -6,6 +6,8 @@ Usage: python -m bench.run [--tickets N] [--only WORD] [--requests N]
 Environment:
   BENCH_TICKETS   scale: how many tickets the database must hold (default 100000); only the missing ones are
                   added, with `manage.py seed_demo --tickets N`
+  BENCH_ARTICLES  scale of the knowledge search benchmarks (kb_search, kb_suggest): how many articles the
+                  database must hold (default 100000); only the missing ones are added (bench/knowledge_search.py)
   BENCH_ONLY      run only the benchmarks whose name contains this word (calibration always runs: every
                   figure is also given as a ratio to it)
   BENCH_REQUESTS  timed requests per page (default and minimum 30), after 3 warm-up requests
@@ -128,6 +130,8 @@ PAGES = [
 
 BULK_NAMES = ("bulk_assign_100", "bulk_work_note_100", "bulk_start_work_100", "bulk_resolve_100")
 SWEEP_NAMES = ("sla_sweep_1000_due", "sla_sweep_idle")
+KB_NAMES = ("kb_search", "kb_suggest")
+DEFAULT_ARTICLES = 100_000
 # The sweep is timed at this many running clocks and at the full scale, to show its cost follows what is due.
 SWEEP_SMALL_SCALE = 100_000
 
@@ -416,6 +420,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS") or DEFAULT_TICKETS))
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""))
+    parser.add_argument("--articles", type=int, default=int(os.environ.get("BENCH_ARTICLES") or DEFAULT_ARTICLES))
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or MIN_REQUESTS))
     args = parser.parse_args(argv)
     if args.tickets < 0:
@@ -430,8 +435,14 @@ def run(args: argparse.Namespace) -> int:
     pages = [p for p in PAGES if p.name == "calibration" or args.only.lower() in p.name.lower()]
     run_bulk = not args.only or any(args.only.lower() in name for name in BULK_NAMES)
     run_sweep = not args.only or any(args.only.lower() in name for name in SWEEP_NAMES)
-    if len(pages) == 1 and args.only and args.only.lower() not in "calibration" and not (run_bulk or run_sweep):
-        names = [p.name for p in PAGES] + list(BULK_NAMES) + list(SWEEP_NAMES)
+    run_kb = not args.only or any(args.only.lower() in name for name in KB_NAMES)
+    if (
+        len(pages) == 1
+        and args.only
+        and args.only.lower() not in "calibration"
+        and not (run_bulk or run_sweep or run_kb)
+    ):
+        names = [p.name for p in PAGES] + list(BULK_NAMES) + list(SWEEP_NAMES) + list(KB_NAMES)
         raise BenchError(f"no benchmark name contains {args.only!r}; names: {', '.join(names)}")
 
     import django
@@ -508,6 +519,8 @@ def run(args: argparse.Namespace) -> int:
         results.extend(bulk_results(data["tickets"], calibration))
     if run_sweep:
         results.extend(sweep_results(data["tickets"]))
+    if run_kb:
+        results.extend(kb_results(args.articles, out_dir / "explain", samples=args.requests, only=args.only))
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     meta = {
         "started_at": started_at,
@@ -597,6 +610,47 @@ def sweep_results(tickets: int) -> list[dict]:
                 "queries": row["idle_queries"],
                 "notes": "one pass with nothing due (median of 5): the partial index read alone",
                 "ratio": None,
+            }
+        )
+    return results
+
+
+def kb_results(articles: int, explain_dir: Path, *, samples: int = MIN_REQUESTS, only: str = "") -> list[dict]:
+    """Knowledge search() and suggest() over `articles` articles, in-process (bench/knowledge_search.py)."""
+    from bench import knowledge_search
+
+    say(f"timing knowledge search and suggestions over {articles:,} articles (seeding the missing ones)")
+    measured = knowledge_search.measure(articles=articles, samples=samples, explain_dir=explain_dir)
+    knowledge_search.print_report(measured)
+    notes = {
+        "kb_search": "search() in-process, {calls} EN/ZH queries in turn (typo, whole Chinese sentence among them), "
+        "anonymous portal visibility, 20 a page with snippets; goal p95 < 50 ms",
+        "kb_suggest": "suggest() in-process, {calls} issue texts as typed (title, then sentence by sentence), "
+        "5 suggestions; goal p95 < 50 ms",
+    }
+    results = []
+    for name, row in measured["results"].items():
+        if only and only.lower() not in name:
+            continue
+        plan = measured["plans"].get(f"{name}_en", [])
+        indexes = sorted(set(re.findall(r"on (kb_\w+)", "\n".join(plan))))
+        results.append(
+            {
+                "name": name,
+                "n": measured["data"]["articles"],
+                "unit": "ms",
+                "p50": row["p50"],
+                "p95": row["p95"],
+                "max": row["max"],
+                "samples": row["samples"],
+                "queries": row["queries"],
+                "notes": notes[name].format(calls=row["calls"])
+                + f"; en p50/p95 {row['en']['p50']}/{row['en']['p95']}, zh {row['zh']['p50']}/{row['zh']['p95']}"
+                + f"; indexes read: {', '.join(indexes) or 'none'}",
+                "ratio": None,
+                "by_language": {"en": row["en"], "zh": row["zh"]},
+                "index_use": {key: lines for key, lines in measured["plans"].items() if key.startswith(name)},
+                "sample_ms": row["sample_ms"],
             }
         )
     return results

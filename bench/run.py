@@ -633,7 +633,8 @@ def kb_results(articles: int, explain_dir: Path, *, samples: int = MIN_REQUESTS,
         if only and only.lower() not in name:
             continue
         plan = measured["plans"].get(f"{name}_en", [])
-        indexes = sorted(set(re.findall(r"on (kb_\w+)", "\n".join(plan))))
+        executed = [line for line in plan if "never executed" not in line]
+        indexes = sorted(set(re.findall(r"on (kb_\w+)", "\n".join(executed))))
         results.append(
             {
                 "name": name,

@@ -55,6 +55,8 @@ RANK_NORMALIZATION = 32
 TITLE_SIMILARITY = 0.35
 # The similarity counts half as much as a text rank: an exact title word (similarity 1) adds 0.5.
 TITLE_SIMILARITY_WEIGHT = 0.5
+# Longer texts are cut (an issue's description pasted whole: its beginning says enough, jieba need not cut it all).
+MAX_QUERY_CHARS = 2000
 # Longer queries are not titles: a trigram match of a sentence against a title says little and costs much.
 TITLE_QUERY_MAX_CHARS = 64
 # The fallback (search) and suggest match the query's significant words: the rarest first (ANALYZE's statistics),
@@ -530,6 +532,11 @@ def _run(sql: str, params: dict) -> list[Hit]:
     ]
 
 
+def _clean(text: str | None) -> str:
+    """The text a query is made of: at most MAX_QUERY_CHARS, without NUL (PostgreSQL refuses it)."""
+    return (text or "")[:MAX_QUERY_CHARS].replace("\x00", " ").strip()
+
+
 def search(
     query: str,
     *,
@@ -547,7 +554,7 @@ def search(
     `user_can_see_internal`; `category` (a Category or its id; sub-categories included), `tag` (a Tag or its
     id) and `audience` narrow the results.
     """
-    query = (query or "").strip()
+    query = _clean(query)
     if not query:
         return []
     params: dict = {}
@@ -587,7 +594,7 @@ def suggest(text: str, *, user_can_see_internal: bool, limit: int = 5) -> list[H
     Two of the text's most significant words, or any one of them when that finds too few (ranked by all of
     them); the titles like its first line when the words find too few (a typo, a new word).
     """
-    text = (text or "").strip()
+    text = _clean(text)
     if not text:
         return []
     params: dict = {}

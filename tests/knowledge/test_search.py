@@ -276,9 +276,12 @@ def test_paging(db):
     assert {hit.id for hit in first + second} == {item.pk for item in made}
 
 
-@pytest.mark.parametrize("query", ["", "   ", "the and of", "'\"&|!():*<>\\", "打"])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "the and of", "'\"&|!():*<>\\", "打", "printer\x00jam", "printer " * 5000]
+)
 def test_odd_queries_do_not_fail(printer, printer_zh, query):
     assert isinstance(find(query), list)
+    assert isinstance(search.suggest(query, user_can_see_internal=False), list)
 
 
 # --- suggestions -----------------------------------------------------------------------------------------------
@@ -327,3 +330,15 @@ def test_reindex_articles(printer, printer_zh, db):
     assert titles(find("printers")) == [printer.title]
     assert titles(find("打印机")) == [printer_zh.title]
     assert Article.objects.filter(pk=retired.pk, search_title="", search_text="").exists()
+
+
+def test_reindex_articles_command(printer, printer_zh):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Article.objects.update(search_vector=None)
+    out = StringIO()
+    call_command("reindex_articles", "--batch-size", "1", stdout=out)
+    assert "2 live articles indexed" in out.getvalue()
+    assert titles(find("打印机")) == [printer_zh.title]

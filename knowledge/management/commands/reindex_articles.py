@@ -1,6 +1,6 @@
 """manage.py reindex_articles: fill the search columns of every article again (after a change to jieba's dictionary)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from knowledge import search
 
@@ -11,13 +11,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=search.REINDEX_BATCH, help="articles per UPDATE")
 
-    def handle(self, *args, batch_size: int, **options):
+    def handle(self, *args, batch_size: int, verbosity: int = 1, **options):
         if batch_size < 1:
-            self.stderr.write("--batch-size must be at least 1")
-            raise SystemExit(2)
+            raise CommandError("--batch-size must be at least 1")
 
         def progress(done: int) -> None:
-            if self.verbosity > 1:
+            if verbosity > 1:
                 self.stdout.write(f"{done:,} articles indexed")
 
         count = search.reindex_articles(batch_size=batch_size, progress=progress)

@@ -353,6 +353,22 @@ def attach_files(*, article: Article, actor, files: Sequence[UploadedFile]) -> l
     return stored
 
 
+def remove_attachment(*, attachment: ArticleAttachment, actor) -> None:
+    """Take a file off an article (those who may edit it). Attachments are not versioned: readers of the
+    published version lose it at once, which is what removing a wrong or outdated file is for."""
+    with transaction.atomic():
+        article = _lock(attachment.article)
+        _require_editable(article, actor)
+        attachment = ArticleAttachment.objects.select_for_update().filter(pk=attachment.pk, article=article).first()
+        if attachment is None:
+            raise ArticleError(_("The file was already removed."))
+        name = attachment.file.name
+        attachment.delete()
+        _record(article, Kind.EDITED, actor, text=_("Removed %(files)s") % {"files": attachment.filename})
+        # The file goes once the row is surely gone; a rolled-back removal keeps it.
+        transaction.on_commit(lambda: attachment.file.storage.delete(name))
+
+
 def _names(attachments: Sequence[ArticleAttachment]) -> str:
     return ", ".join(attachment.filename for attachment in attachments)
 

@@ -21,5 +21,10 @@ urlpatterns = [
     path("desk/kb/<str:number>/", views.desk_article, name="desk_article"),
     path("desk/kb/<str:number>/edit/", views.desk_edit, name="desk_edit"),
     path("desk/kb/<str:number>/versions/<int:version>/", views.desk_version, name="desk_version"),
+    path(
+        "desk/kb/<str:number>/attachments/<int:pk>/remove/",
+        views.desk_remove_attachment,
+        name="desk_remove_attachment",
+    ),
     path("desk/kb/<str:number>/<slug:action>/", views.desk_action, name="desk_action"),
 ]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -311,6 +311,17 @@ def desk_article(request: HttpRequest, number: str) -> HttpResponse:
             "publish_form": PublishForm(),
         },
     )
+
+
+@contributor_required
+@require_POST
+def desk_remove_attachment(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """Desk: take a file off an article; refusals come back as a message and change nothing."""
+    article = _article(request.user, number)
+    attachment = get_object_or_404(ArticleAttachment, pk=pk, article=article)
+    if report_outcome(request, lambda: services.remove_attachment(attachment=attachment, actor=request.user)):
+        messages.success(request, _("%(file)s removed.") % {"file": attachment.filename})
+    return redirect("knowledge:desk_article", number=article.number)
 
 
 # What each action button posts to: the service, and whether it takes the form's text.

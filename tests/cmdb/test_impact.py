@@ -85,4 +85,4 @@ def test_impact_costs_a_fixed_number_of_queries(stack, make_ci, relate):
         relate(make_ci(f"extra{n}", "Application"), "runs on", stack["srv01"])
     with CaptureQueriesContext(connection) as big:
         assert len(impact(stack["srv01"])) == 14
-    assert len(small) == len(big) == 3
+    assert len(small) == len(big) == 4

@@ -7,3 +7,6 @@ class CmdbConfig(AppConfig):
 
     name = "cmdb"
     verbose_name = _("Configuration management")
+
+    def ready(self) -> None:
+        from . import access  # noqa: F401 - registers the CMDB read and manage permissions

@@ -70,6 +70,15 @@ class IncidentsConfig(AppConfig):
         register_listener(resolve_children_with_parent)
         register_banner_provider(major_incident_banners)
 
+        # The CMDB side: the incidents on a CI's page, and the CI's impact on an incident's desk page.
+        from cmdb.registry import register_ci_section
+        from servicedesk.registry import register_ticket_panel
+
+        from .cmdb_links import ci_incidents
+
+        register_ci_section("incidents/ci_section.html", ci_incidents)
+        register_ticket_panel("desk", "incidents/desk/cmdb_panel.html")
+
         # Bulk state changes on selected desk queue rows: each row runs the same service as the ticket page.
         from servicedesk.registry import BulkAction, BulkField, register_bulk_actions
 

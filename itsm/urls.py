@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("requests_catalog.urls")),
     path("", include("knowledge.urls")),
+    path("", include("cmdb.urls")),
 ]

@@ -1,0 +1,57 @@
+"""Incidents and the CMDB: the incidents shown on a CI page, and the CMDB panel on an incident's desk page
+(the impacted business services of its CI and other open incidents on related CIs: a possible common cause)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from cmdb.choices import CIType, ImpactDirection
+from cmdb.selectors import impact
+
+from .models import OPEN_STATES, Incident
+
+RECENT_ROWS = 10
+RELATED_DEPTH = 2
+SERVICE_DEPTH = 5
+RELATED_ROWS = 10
+
+
+def _on(ci_ids) -> Q:
+    return Q(configuration_item__in=ci_ids) | Q(affected_service__in=ci_ids)
+
+
+def ci_incidents(*, ci, user) -> dict:
+    """The CI page's section: open incidents on the CI (or naming it as the affected service), and recent closed."""
+    rows = Incident.objects.filter(_on([ci.pk])).only(
+        "kind", "number", "title", "state", "priority", "created_at", "updated_at"
+    )
+    return {
+        "open": list(rows.filter(state__in=OPEN_STATES).order_by("-created_at")[:RECENT_ROWS]),
+        "recent": list(rows.exclude(state__in=OPEN_STATES).order_by("-updated_at")[:RECENT_ROWS]),
+    }
+
+
+def incident_cmdb_panel(ticket) -> dict | None:
+    """The desk panel's data for an incident with a CI or affected service; None for other tickets."""
+    if ticket.kind != Incident.KIND:
+        return None
+    incident = Incident.objects.select_related("configuration_item", "affected_service").filter(pk=ticket.pk).first()
+    if incident is None:
+        return None
+    ci = incident.configuration_item or incident.affected_service
+    if ci is None:
+        return {"incident": incident, "ci": None}
+    upstream = impact(ci, direction=ImpactDirection.UPSTREAM, depth=SERVICE_DEPTH)
+    downstream = impact(ci, direction=ImpactDirection.DOWNSTREAM, depth=RELATED_DEPTH)
+    services = [hit for hit in upstream if hit.ci.ci_type == CIType.BUSINESS_SERVICE]
+    related = {ci.pk} | {h.ci.pk for h in upstream if h.depth <= RELATED_DEPTH} | {h.ci.pk for h in downstream}
+    if incident.affected_service_id:
+        related.add(incident.affected_service_id)
+    others = list(
+        Incident.objects.filter(_on(related), state__in=OPEN_STATES)
+        .exclude(pk=incident.pk)
+        .select_related("configuration_item", "affected_service")
+        .only("number", "title", "state", "priority", "configuration_item__name", "affected_service__name")
+        .order_by("-created_at")[:RELATED_ROWS]
+    )
+    return {"incident": incident, "ci": ci, "services": services, "related_incidents": others}

@@ -1,16 +1,27 @@
 """CMDB configuration screens: the class tree with its attributes, relation types with their allowed pairs, CIs.
 
 CIs and relations saved here go through ``cmdb.services`` (validation, identifiers, history, permission).
+The CI list has an Import screen (``cmdb.imports``): small files import in the request, large ones in the
+``cmdb.tasks.import_cis`` task with a progress page that polls a status view.
 """
+
+import json
+import uuid
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import imports, services, tasks
 from .attributes import validate_attributes
 from .models import CIAttribute, CIClass, CIHistory, ConfigurationItem, Relation, RelationType, RelationTypePair
+from .rules import can_manage_cmdb
 
 
 class CIAttributeInline(admin.TabularInline):
@@ -145,6 +156,112 @@ class ConfigurationItemAdmin(admin.ModelAdmin):
                 **data,
             )
         obj.pk = saved.pk
+
+    # -- import
+
+    def get_urls(self):
+        view, prefix = self.admin_site.admin_view, f"{self.opts.app_label}_{self.opts.model_name}"
+        # Before the default URLs: "<object_id>/" would take "import/" too.
+        return [
+            path("import/", view(self.import_view), name=f"{prefix}_import"),
+            path("import/<uuid:job>/", view(self.import_progress_view), name=f"{prefix}_import_progress"),
+            path("import/<uuid:job>/status/", view(self.import_status_view), name=f"{prefix}_import_status"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_permission": can_manage_cmdb(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def _import_context(self, request, **context):
+        if not can_manage_cmdb(request.user):
+            raise PermissionDenied
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": _("Import CIs"), **context}
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload CIs (and relations); small files are imported here, large ones by the Celery task."""
+        context = self._import_context(request)
+        form = CIImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            content = data["file"].read()
+            relations = data["relations"].read() if data.get("relations") else None
+            rows = imports.count_rows(content, data["format"]) + (
+                len(imports.read_relation_rows(relations)) if relations else 0
+            )
+            if rows > imports.SYNC_LIMIT:
+                job = self._enqueue(request, content, relations, data)
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_progress", job=job)
+            report = imports.import_cis(
+                content, fmt=data["format"], actor=request.user, dry_run=data["dry_run"], relations=relations
+            )
+        context.update(form=form, report=report)
+        return TemplateResponse(request, "admin/cmdb/configurationitem/import.html", context)
+
+    def _enqueue(self, request, content: bytes, relations: bytes | None, data: dict) -> str:
+        job = str(uuid.uuid4())
+        folder = tasks.report_path(job).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        upload = folder / f"{job}.upload.{data['format']}"
+        upload.write_bytes(content)
+        relations_path = None
+        if relations:
+            relations_path = folder / f"{job}.relations.csv"
+            relations_path.write_bytes(relations)
+        kwargs = {
+            "fmt": data["format"],
+            "relations_path": str(relations_path) if relations_path else None,
+            "actor_id": request.user.pk,
+        }
+        transaction.on_commit(lambda: tasks.import_cis.delay(job, str(upload), data["dry_run"], **kwargs))
+        return job
+
+    def import_progress_view(self, request: HttpRequest, job) -> HttpResponse:
+        """The page of a background import; its status part reloads every second until the job is done."""
+        context = self._import_context(request, job=job, **self._status(job))
+        return TemplateResponse(request, "admin/cmdb/configurationitem/import_progress.html", context)
+
+    def import_status_view(self, request: HttpRequest, job) -> HttpResponse:
+        context = self._import_context(request, job=job, **self._status(job))
+        return TemplateResponse(request, "admin/cmdb/configurationitem/_import_status.html", context)
+
+    def _status(self, job) -> dict:
+        state = tasks.job_progress(str(job))
+        folder = tasks.report_path(str(job)).parent
+        if state is None and not any(folder.glob(f"{job}.upload.*")):
+            raise Http404
+        state = state or {"state": "queued", "processed": 0, "total": 0}
+        report = None
+        if state["state"] == "done" and tasks.report_path(str(job)).exists():
+            report = json.loads(tasks.report_path(str(job)).read_text())
+        percent = int(100 * state["processed"] / state["total"]) if state.get("total") else 0
+        return {
+            "progress": state,
+            "percent": percent,
+            "report_data": report,
+            "status_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_import_status", kwargs={"job": job}
+            ),
+        }
+
+
+class CIImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CIs file"),
+        help_text=_(
+            'CSV (class, name, status … one column per attribute) or JSON ({"cis": [...], "relations": [...]}).'
+        ),
+    )
+    format = forms.ChoiceField(label=_("format"), choices=[("csv", "CSV"), ("json", "JSON")])
+    relations = forms.FileField(
+        label=_("relations file"),
+        required=False,
+        help_text=_("Optional CSV: source_class, source, relation, target_class, target."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("dry run"), required=False, initial=True, help_text=_("Report what would change; write nothing.")
+    )
 
 
 def _replacing(pk: int, attributes: dict) -> dict:

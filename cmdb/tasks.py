@@ -1,0 +1,79 @@
+"""Background work of the CMDB: imports too large for a request.
+
+Safe to run twice: the import reconciles on identifiers, so re-running a file that was applied changes nothing.
+Progress is kept in the cache under the job's key; the final report is a JSON file under
+MEDIA_ROOT/cmdb-imports/<job>.json (the admin's progress page reads both).
+"""
+
+import json
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from . import imports
+
+PROGRESS_TTL = 24 * 3600
+
+
+def progress_key(job_id: str) -> str:
+    return f"cmdb-import:{job_id}"
+
+
+def report_path(job_id: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "cmdb-imports" / f"{job_id}.json"
+
+
+def job_progress(job_id: str) -> dict | None:
+    """The job's progress from the cache, else its finished report's counts from the report file."""
+    state = cache.get(progress_key(job_id))
+    if state is not None:
+        return state
+    path = report_path(job_id)
+    if path.exists():
+        report = json.loads(path.read_text())
+        return {"state": "done", "processed": report["total"], "total": report["total"], **_counts(report)}
+    return None
+
+
+def _counts(report: dict) -> dict:
+    counts = report["counts"]
+    return {
+        "created": counts["created"],
+        "updated": counts["updated"],
+        "unchanged": counts["unchanged"],
+        "errors": counts["error"] + report["relation_counts"]["error"],
+    }
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30)
+def import_cis(
+    self, job_id: str, path: str, dry_run: bool, fmt: str = "csv", relations_path: str | None = None, actor_id=None
+) -> dict:
+    """Import a stored upload; progress to the cache, the report to a file. Returns the counts."""
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    key = progress_key(job_id)
+
+    def progress(processed: int, total: int, report: imports.ImportReport) -> None:
+        cache.set(
+            key, {"state": "running", "processed": processed, "total": total, **_counts(report.as_dict())}, PROGRESS_TTL
+        )
+
+    cache.set(
+        key,
+        {"state": "running", "processed": 0, "total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 0},
+        PROGRESS_TTL,
+    )
+    relations = Path(relations_path).read_bytes() if relations_path else None
+    report = imports.import_cis(
+        Path(path).read_bytes(), fmt=fmt, actor=actor, dry_run=dry_run, relations=relations, progress=progress
+    )
+    document = report.as_dict()
+    target = report_path(job_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document, ensure_ascii=False, default=str))
+    state = {"state": "done", "processed": report.total, "total": report.total, **_counts(document)}
+    cache.set(key, state, PROGRESS_TTL)
+    return state

@@ -8,6 +8,9 @@ Environment:
                   added, with `manage.py seed_demo --tickets N`
   BENCH_ARTICLES  scale of the knowledge search benchmarks (kb_search, kb_suggest): how many articles the
                   database must hold (default 100000); only the missing ones are added (bench/knowledge_search.py)
+  BENCH_CIS       scale of the CMDB benchmarks (cmdb_impact_depth5, cmdb_filter_attribute): how many CIs the
+                  database must hold (default 100000), with five relations each; only the missing ones are
+                  added (bench/cmdb.py)
   BENCH_ONLY      run only the benchmarks whose name contains this word (calibration always runs: every
                   figure is also given as a ratio to it)
   BENCH_REQUESTS  timed requests per page (default and minimum 30), after 3 warm-up requests
@@ -132,6 +135,8 @@ BULK_NAMES = ("bulk_assign_100", "bulk_work_note_100", "bulk_start_work_100", "b
 SWEEP_NAMES = ("sla_sweep_1000_due", "sla_sweep_idle")
 KB_NAMES = ("kb_search", "kb_suggest")
 DEFAULT_ARTICLES = 100_000
+CMDB_NAMES = ("cmdb_impact_depth5", "cmdb_filter_attribute")
+DEFAULT_CIS = 100_000
 # The sweep is timed at this many running clocks and at the full scale, to show its cost follows what is due.
 SWEEP_SMALL_SCALE = 100_000
 
@@ -421,6 +426,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS") or DEFAULT_TICKETS))
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""))
     parser.add_argument("--articles", type=int, default=int(os.environ.get("BENCH_ARTICLES") or DEFAULT_ARTICLES))
+    parser.add_argument("--cis", type=int, default=int(os.environ.get("BENCH_CIS") or DEFAULT_CIS))
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS") or MIN_REQUESTS))
     args = parser.parse_args(argv)
     if args.tickets < 0:
@@ -436,13 +442,14 @@ def run(args: argparse.Namespace) -> int:
     run_bulk = not args.only or any(args.only.lower() in name for name in BULK_NAMES)
     run_sweep = not args.only or any(args.only.lower() in name for name in SWEEP_NAMES)
     run_kb = not args.only or any(args.only.lower() in name for name in KB_NAMES)
+    run_cmdb = not args.only or any(args.only.lower() in name for name in CMDB_NAMES)
     if (
         len(pages) == 1
         and args.only
         and args.only.lower() not in "calibration"
-        and not (run_bulk or run_sweep or run_kb)
+        and not (run_bulk or run_sweep or run_kb or run_cmdb)
     ):
-        names = [p.name for p in PAGES] + list(BULK_NAMES) + list(SWEEP_NAMES) + list(KB_NAMES)
+        names = [p.name for p in PAGES] + list(BULK_NAMES) + list(SWEEP_NAMES) + list(KB_NAMES) + list(CMDB_NAMES)
         raise BenchError(f"no benchmark name contains {args.only!r}; names: {', '.join(names)}")
 
     import django
@@ -521,6 +528,8 @@ def run(args: argparse.Namespace) -> int:
         results.extend(sweep_results(data["tickets"]))
     if run_kb:
         results.extend(kb_results(args.articles, out_dir / "explain", samples=args.requests, only=args.only))
+    if run_cmdb:
+        results.extend(cmdb_results(args.cis, out_dir / "explain", samples=args.requests, only=args.only))
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     meta = {
         "started_at": started_at,
@@ -651,6 +660,55 @@ def kb_results(articles: int, explain_dir: Path, *, samples: int = MIN_REQUESTS,
                 "ratio": None,
                 "by_language": {"en": row["en"], "zh": row["zh"]},
                 "index_use": {key: lines for key, lines in measured["plans"].items() if key.startswith(name)},
+                "sample_ms": row["sample_ms"],
+            }
+        )
+    return results
+
+
+def cmdb_results(cis: int, explain_dir: Path, *, samples: int = MIN_REQUESTS, only: str = "") -> list[dict]:
+    """CMDB impact analysis and the attribute-filtered CI list over `cis` CIs, in-process (bench/cmdb.py)."""
+    from bench import cmdb
+
+    say(f"timing CMDB impact analysis and attribute filters over {cis:,} CIs (seeding the missing ones)")
+    measured = cmdb.measure(cis=cis, samples=samples, explain_dir=explain_dir)
+    cmdb.print_report(measured)
+    notes = {
+        "cmdb_impact_depth5": "impact(depth=5) in-process from random CIs of each layer ({starts}); "
+        "{relations:,} relations; goal p95 < 100 ms",
+        "cmdb_filter_attribute": "filter_cis(Linux Server, os=…) + environment in-process: first page of 25 by name "
+        "and the count capped at 1,000 (median {matches} matches); goal p95 < 50 ms",
+    }
+    plan_names = {"cmdb_impact_depth5": "cmdb_impact", "cmdb_filter_attribute": "cmdb_filter"}
+    results = []
+    for name, row in measured["results"].items():
+        if only and only.lower() not in name:
+            continue
+        starts = "; ".join(
+            f"{label} p50/p95 {f['p50']}/{f['p95']} ms, {f['reached_median']:,} reached"
+            for label, f in row.get("by_start", {}).items()
+        )
+        lines = [line for key, plan in measured["plans"].items() if key.startswith(plan_names[name]) for line in plan]
+        indexes = sorted(
+            set(re.findall(r"(?:Index Scan using|Index Only Scan using|Bitmap Index Scan on) (\w+)", "\n".join(lines)))
+        )
+        results.append(
+            {
+                "name": name,
+                "n": measured["data"]["cis"],
+                "unit": "ms",
+                "p50": row["p50"],
+                "p95": row["p95"],
+                "max": row["max"],
+                "samples": row["samples"],
+                "queries": row["queries"],
+                "notes": notes[name].format(
+                    starts=starts, relations=measured["data"]["relations"], matches=row.get("matches_median")
+                )
+                + f"; indexes read: {', '.join(indexes) or 'none'}",
+                "ratio": None,
+                "by_start": row.get("by_start"),
+                "index_use": {key: plan for key, plan in measured["plans"].items() if key.startswith(plan_names[name])},
                 "sample_ms": row["sample_ms"],
             }
         )

@@ -1,5 +1,5 @@
-"""Demo data: people, roles, support groups, a few tickets, the catalog and the knowledge base; `--tickets N` adds N
-more for benchmarks."""
+"""Demo data: people, roles, support groups, a few tickets, the catalog, the knowledge base and the CMDB estate;
+`--tickets N` adds N more tickets for benchmarks."""
 
 import os
 
@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from cmdb.models import CIType, ConfigurationItem
 from demo import catalog, knowledge
+from demo.cmdb import seed_cmdb
 from incidents.choices import ResolutionCode
 from incidents.models import AssignmentRule, Category
 from incidents.services import report_incident, resolve_incident, take_incident
@@ -159,7 +160,10 @@ class Command(BaseCommand):
             self._demo_tickets(people)
             catalog.seed_catalog(people, groups)
             knowledge.seed_knowledge(people)
-        self.stdout.write(self.style.SUCCESS("Demo people, groups, tickets, catalog and knowledge base are in place."))
+            seed_cmdb(people)
+        self.stdout.write(
+            self.style.SUCCESS("Demo people, groups, tickets, catalog, knowledge base and CMDB estate are in place.")
+        )
         if options["tickets"]:
             self._bulk_tickets(options["tickets"], options["requesters"], options["seed"])
 

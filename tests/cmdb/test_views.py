@@ -101,11 +101,12 @@ def _make_many(make_ci, relate, n):
     return hub
 
 
+# The same count with 5 and with 30 rows (measured: 10 for the list, 19 for the CI page with its incidents).
 @pytest.mark.parametrize("n", [5, 30])
 def test_list_queries_are_constant(login, lin, make_ci, relate, cls, n, django_assert_max_num_queries):
     _make_many(make_ci, relate, n)
     client = login(lin)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("cmdb:ci_list"), {"class": cls["Server"].pk, "attr_os": "Debian 12"})
     assert len(response.context["page"].object_list) == min(n + 1, 25)
 
@@ -114,6 +115,6 @@ def test_list_queries_are_constant(login, lin, make_ci, relate, cls, n, django_a
 def test_detail_queries_are_constant(login, lin, make_ci, relate, n, django_assert_max_num_queries, alice):
     hub = _make_many(make_ci, relate, n)
     client = login(lin)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("cmdb:ci_detail", args=[hub.pk]))
     assert len(response.context["upstream"]) == n

@@ -273,8 +273,8 @@ def start_gunicorn(env: dict[str, str], log_path: Path) -> tuple[subprocess.Pope
                 if requests.get(f"{base}/calibration", timeout=2).status_code == 200:
                     say(f"gunicorn (pid {proc.pid}, {WORKERS} sync workers) serves {base}")
                     return proc, base
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first request (URLconf import) still running on a busy machine
             time.sleep(0.2)
         if proc.poll() is None:
             stop_gunicorn(proc)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cmdb import imports, tasks
+from cmdb.imports import run as import_run
 from cmdb.models import CIHistory, ConfigurationItem, Relation
 from tests.factories import UserFactory
 
@@ -223,7 +224,7 @@ def test_import_is_idempotent(carl):
 
 
 def test_many_rows_across_batches_keep_duplicates_out(carl, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_SIZE", 3)
+    monkeypatch.setattr(import_run, "BATCH_SIZE", 3)
     rows = [f"Linux Server,h{i},,,,,h{i},,,,,," for i in range(7)] + ["Linux Server,again,,,,,h1,,,,,,"]
     report = run(csv_of(*rows), carl)
     assert report.counts["created"] == 7 and report.counts["error"] == 1

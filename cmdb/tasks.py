@@ -1,8 +1,9 @@
 """Background work of the CMDB: imports too large for a request.
 
 Safe to run twice: the import reconciles on identifiers, so re-running a file that was applied changes nothing.
-Progress is kept in the cache under the job's key; the final report is a JSON file under
-MEDIA_ROOT/cmdb-imports/<job>.json (the admin's progress page reads both).
+Progress is kept in the cache under the job's key and, for web processes that do not share that cache (the
+local-memory cache of a machine without Redis), in MEDIA_ROOT/cmdb-imports/<job>.progress.json; the final
+report is MEDIA_ROOT/cmdb-imports/<job>.json. The admin's progress page reads them in that order.
 """
 
 import json
@@ -31,6 +32,12 @@ def job_progress(job_id: str) -> dict | None:
     state = cache.get(progress_key(job_id))
     if state is not None:
         return state
+    progress_file = report_path(job_id).with_suffix(".progress.json")
+    if progress_file.exists() and not report_path(job_id).exists():
+        try:
+            return json.loads(progress_file.read_text())
+        except ValueError:  # caught while being written
+            return None
     path = report_path(job_id)
     if path.exists():
         report = json.loads(path.read_text())
@@ -56,10 +63,14 @@ def import_cis(
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     key = progress_key(job_id)
 
+    progress_file = report_path(job_id).with_suffix(".progress.json")
+    progress_file.parent.mkdir(parents=True, exist_ok=True)
+
     def progress(processed: int, total: int, report: imports.ImportReport) -> None:
-        cache.set(
-            key, {"state": "running", "processed": processed, "total": total, **_counts(report.as_dict())}, PROGRESS_TTL
-        )
+        counts = {"counts": report.counts, "relation_counts": report.relation_counts}
+        state = {"state": "running", "processed": processed, "total": total, **_counts(counts)}
+        cache.set(key, state, PROGRESS_TTL)
+        progress_file.write_text(json.dumps(state))
 
     cache.set(
         key,

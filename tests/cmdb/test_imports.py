@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -253,6 +254,11 @@ def test_task_updates_progress_and_writes_report(carl, tmp_path, settings):
         "errors": 1,
     }
     assert tasks.job_progress("job-1")["state"] == "done"
+    # A web process without the worker's cache reads the progress file, then the report.
+    progress_file = tmp_path / "cmdb-imports" / "job-1.progress.json"
+    assert json.loads(progress_file.read_text())["processed"] == 2
+    cache.delete(tasks.progress_key("job-1"))
+    assert tasks.job_progress("job-1")["created"] == 1
     report = json.loads(tasks.report_path("job-1").read_text())
     assert report["rows"][1]["line"] == 3 and "cpu_count" in report["rows"][1]["errors"]
     # Run twice (a retried task): nothing changes.

@@ -28,12 +28,14 @@ def _find_ci(catalog: Catalog, class_name: str, ref: str) -> tuple[int | None, s
 
 
 def import_relations(rows, catalog: Catalog, report: ImportReport, actor_id: int | None, dry_run: bool) -> None:
-    """Relations between CIs found by class and identifier (or name); each row an error or a new relation."""
+    """Relations between CIs found by class and identifier (or name): created, unchanged (it exists: a re-import
+    changes nothing) or an error (unknown CI or type, a class pair the type does not allow, a repeat in the file)."""
     types = catalog.relation_types()
     existing = set(
         Relation.objects.values_list("source_id", "target_id", "relation_type_id").iterator(chunk_size=10000)
     )
     new: list[tuple[int, int, RelationType]] = []
+    in_file: dict[tuple[int, int, int], int] = {}
     for line, row in rows:
         if not isinstance(row, dict):
             report.add(RowResult(line, "error", errors={"row": [_("A row must be an object.")]}), relation=True)
@@ -67,15 +69,23 @@ def import_relations(rows, catalog: Catalog, report: ImportReport, actor_id: int
                 _("A %(source)s cannot be related to a %(target)s by “%(type)s”.")
                 % {"source": source_view or "-", "target": target_view or "-", "type": relation_type}
             ]
-        elif (source, target, relation_type.pk) in existing:
-            errors["target"] = [
-                _("%(source)s already %(type)s %(target)s.")
-                % {"source": source_ci["name"], "type": relation_type, "target": target_ci["name"]}
+        elif (source, target, relation_type.pk) in in_file:
+            errors["row"] = [
+                _("Line %(line)s already relates %(source)s and %(target)s by “%(type)s”.")
+                % {
+                    "line": in_file[(source, target, relation_type.pk)],
+                    "source": source_ci["name"],
+                    "type": relation_type,
+                    "target": target_ci["name"],
+                }
             ]
         if errors:
             report.add(RowResult(line, "error", label, errors=errors), relation=True)
             continue
-        existing.add((source, target, relation_type.pk))
+        in_file[(source, target, relation_type.pk)] = line
+        if (source, target, relation_type.pk) in existing:
+            report.add(RowResult(line, "unchanged", label), relation=True)
+            continue
         new.append((source, target, relation_type))
         report.add(RowResult(line, "created", label), relation=True)
     if dry_run or not new:

@@ -176,15 +176,22 @@ def test_json_with_relations_and_relation_errors(carl, make_ci, relate):
                 "target_class": "Server",
                 "target": "srv01",
             },
+            {
+                "source_class": "Database",
+                "source": "crm-db",
+                "relation": "runs on",
+                "target_class": "Linux Server",
+                "target": "db-host",
+            },
         ],
     }
     report = run(json.dumps(document), carl, fmt="json")
     assert report.counts["created"] == 2
-    assert report.relation_counts == {"created": 2, "unchanged": 0, "error": 3}
+    assert report.relation_counts == {"created": 2, "unchanged": 1, "error": 3}
     errors = {r.line: r.errors for r in report.row_errors}
     assert "source" in errors[3]  # unknown CI
     assert "cannot be related" in errors[4]["relation"][0]  # disallowed class pair
-    assert "already" in errors[5]["target"][0]  # duplicate relation
+    assert "Line 1 already" in errors[6]["row"][0]  # the same relation twice in the file
     db = ConfigurationItem.objects.get(name="crm-db")
     assert Relation.objects.filter(source=db, target__name="db-host", relation_type__name="runs on").exists()
     entries = CIHistory.objects.filter(ci=db, field="relation").values_list("new_value", flat=True)
@@ -211,8 +218,8 @@ def test_export_then_reimport_changes_nothing(carl, make_ci, relate, tmp_path):
         relations = relations_path.read_text() if fmt == "csv" else None
         report = imports.import_cis(path.read_bytes(), fmt=fmt, actor=carl, relations=relations)
         assert report.counts == {"created": 0, "updated": 0, "unchanged": 3, "error": 0}
-        # The relation exists already: the re-import reports it as a duplicate, and adds nothing.
-        assert report.relation_counts["created"] == 0
+        assert report.relation_counts == {"created": 0, "unchanged": 1, "error": 0}
+        assert report.ok
     assert (ConfigurationItem.objects.count(), CIHistory.objects.count(), Relation.objects.count()) == counts
 
 

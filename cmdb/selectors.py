@@ -5,15 +5,13 @@
 relations backwards, target → source: srv01's upstream holds app01 and Email) and *downstream* is what it
 depends on (source → target).
 
-One ``WITH RECURSIVE`` query walks the graph breadth-first. Each row is a relation followed at a depth
-(CI reached, depth, the CI it came from, the relation); ``UNION`` drops a row already produced, so a relation
-enters each level once however many paths lead to it, and the depth limit ends the walk on cycles
-(A → B → C → A). The work is bounded by the relations reached times the depth, not by the number of paths
-(a path array per row would enumerate every simple path, which grows exponentially with fan-in).
-``DISTINCT ON`` then keeps, per CI, a row at its shortest depth; that row's parent is itself reached at the
-depth before, so following the parents back gives a shortest relation path. Both ends of ``cmdb_relation``
-are indexed, so each level is index lookups. Measured on a random graph of 100,000 CIs and 510,000
-relations (worse than a layered CMDB: ~3,800 CIs within 5 hops): depth 5 p50 13 ms, p95 25 ms.
+The graph is walked breadth-first, one query per level: the relations leaving the frontier (an array, one
+index scan), ``DISTINCT ON`` the CI they reach, minus every CI already seen. Each CI is therefore expanded
+once, at its shortest depth, and cycles (A → B → C → A) end by themselves. Its row keeps the CI it came from
+(reached one level before) and the relation, so following the parents back gives a shortest relation path.
+A single ``WITH RECURSIVE`` query cannot forget what it has seen: it expanded a CI once per relation reaching
+it and again at every deeper level, about five times the lookups (a core switch reaching 27,000 CIs: 127,000
+lookups, 1.9 s). Both ends of ``cmdb_relation`` are indexed.
 """
 
 from typing import NamedTuple
@@ -45,19 +43,14 @@ class ImpactHit(NamedTuple):
     path: tuple[PathStep, ...]
 
 
-_IMPACT_SQL = """
-WITH RECURSIVE walk(ci_id, depth, parent_id, relation_id, type_id) AS (
-    SELECT %(start)s::bigint, 0, NULL::bigint, NULL::bigint, NULL::bigint
-  UNION
-    SELECT r.{next}, w.depth + 1, w.ci_id, r.id, r.relation_type_id
-    FROM walk w
-    JOIN cmdb_relation r ON r.{here} = w.ci_id
-    WHERE w.depth < %(depth)s AND r.{next} <> %(start)s {type_filter}
-)
-SELECT DISTINCT ON (ci_id) ci_id, depth, relation_id, type_id, parent_id
-FROM walk
-WHERE depth > 0
-ORDER BY ci_id, depth, relation_id
+# One level of the walk: the relations leaving the frontier, one row per CI reached (the lowest relation id, so
+# the answer does not depend on the plan). The frontier is an array, so each level is one index scan however
+# wide it is.
+_LEVEL_SQL = """
+SELECT DISTINCT ON (r.{next}) r.{next}, r.{here}, r.id, r.relation_type_id
+FROM cmdb_relation r
+WHERE r.{here} = ANY(%(frontier)s) {type_filter}
+ORDER BY r.{next}, r.id
 """
 
 
@@ -79,15 +72,26 @@ def impact(
     if depth == 0:
         return []
     here, next_ = ("target_id", "source_id") if direction == ImpactDirection.UPSTREAM else ("source_id", "target_id")
-    params: dict = {"start": ci.pk, "depth": depth}
+    params: dict = {}
     type_filter = ""
     if relation_types is not None:
         params["types"] = [getattr(t, "pk", t) for t in relation_types]
         type_filter = "AND r.relation_type_id = ANY(%(types)s)"
-    sql = _IMPACT_SQL.format(here=here, next=next_, type_filter=type_filter)
+    sql = _LEVEL_SQL.format(here=here, next=next_, type_filter=type_filter)
+    rows = []
+    seen = {ci.pk}
+    frontier = [ci.pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        for hops in range(1, depth + 1):
+            cursor.execute(sql, {**params, "frontier": frontier})
+            level = [row for row in cursor.fetchall() if row[0] not in seen]
+            if not level:
+                break
+            rows.extend(
+                (ci_id, hops, relation_id, type_id, parent_id) for ci_id, parent_id, relation_id, type_id in level
+            )
+            frontier = [row[0] for row in level]
+            seen.update(frontier)
     if not rows:
         return []
 

@@ -85,4 +85,24 @@ def test_impact_costs_a_fixed_number_of_queries(stack, make_ci, relate):
         relate(make_ci(f"extra{n}", "Application"), "runs on", stack["srv01"])
     with CaptureQueriesContext(connection) as big:
         assert len(impact(stack["srv01"])) == 14
-    assert len(small) == len(big) == 4
+    # One query per level the walk reaches (srv01's upstream is 3 levels deep, and a 4th finds nothing), then
+    # the CIs, classes and relation types: more rows, not more queries.
+    assert len(small) == len(big) == 4 + 3
+
+
+def test_each_ci_is_expanded_once_however_many_relations_reach_it(make_ci, relate):
+    """A diamond repeated: every level reached through many relations still costs one query per level."""
+    top = make_ci("top", "Linux Server")
+    layer = [top]
+    for level in range(4):
+        nxt = [make_ci(f"n{level}-{i}", "Application") for i in range(4)]
+        for upper in nxt:
+            for lower in layer:
+                relate(upper, "depends on", lower)
+        layer = nxt
+    with CaptureQueriesContext(connection) as captured:
+        hits = impact(top, depth=5)
+    assert len(hits) == 16 and len({hit.ci.pk for hit in hits}) == 16
+    assert sorted({hit.depth for hit in hits}) == [1, 2, 3, 4]
+    assert all(len(hit.path) == hit.depth for hit in hits)
+    assert len(captured) == 5 + 3  # four levels found, a fifth query finds nothing more

@@ -101,7 +101,8 @@ def _make_many(make_ci, relate, n):
     return hub
 
 
-# The same count with 5 and with 30 rows (measured: 10 for the list, 19 for the CI page with its incidents).
+# The same count with 5 and with 30 rows (measured: 10 for the list, 20 for the CI page with its incidents; the
+# impact walk costs a query per level it reaches, so the CI page's count follows the depth, not the rows).
 @pytest.mark.parametrize("n", [5, 30])
 def test_list_queries_are_constant(login, lin, make_ci, relate, cls, n, django_assert_max_num_queries):
     _make_many(make_ci, relate, n)
@@ -115,6 +116,6 @@ def test_list_queries_are_constant(login, lin, make_ci, relate, cls, n, django_a
 def test_detail_queries_are_constant(login, lin, make_ci, relate, n, django_assert_max_num_queries, alice):
     hub = _make_many(make_ci, relate, n)
     client = login(lin)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         response = client.get(reverse("cmdb:ci_detail", args=[hub.pk]))
     assert len(response.context["upstream"]) == n

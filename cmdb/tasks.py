@@ -17,6 +17,7 @@ from django.core.cache import cache
 from . import imports
 
 PROGRESS_TTL = 24 * 3600
+REPORT_CHANGES_LIMIT = 1000
 
 
 def progress_key(job_id: str) -> str:
@@ -81,7 +82,8 @@ def import_cis(
     report = imports.import_cis(
         Path(path).read_bytes(), fmt=fmt, actor=actor, dry_run=dry_run, relations=relations, progress=progress
     )
-    document = report.as_dict()
+    # Every error row, and the first changed rows: a 100,000-row file would otherwise write ~100 MB of changes.
+    document = report.as_dict(changes_limit=REPORT_CHANGES_LIMIT)
     target = report_path(job_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, ensure_ascii=False, default=str))

@@ -48,7 +48,20 @@ class ImportReport:
         if result.action != "unchanged":
             (self.relation_rows if relation else self.rows).append(result)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, changes_limit: int | None = None) -> dict:
+        """The report as JSON data; ``changes_limit`` keeps every error row but only that many changed rows."""
+
+        def listed(rows: list[RowResult]) -> list[dict]:
+            kept, changed = [], 0
+            for row in rows:
+                if row.action != "error":
+                    changed += 1
+                    if changes_limit is not None and changed > changes_limit:
+                        continue
+                kept.append(row.as_dict())
+            return kept
+
+        rows, relation_rows = listed(self.rows), listed(self.relation_rows)
         return {
             "dry_run": self.dry_run,
             "ok": self.ok,
@@ -56,8 +69,9 @@ class ImportReport:
             "counts": self.counts,
             "relation_counts": self.relation_counts,
             "errors": self.errors,
-            "rows": [r.as_dict() for r in self.rows],
-            "relation_rows": [r.as_dict() for r in self.relation_rows],
+            "rows": rows,
+            "relation_rows": relation_rows,
+            "rows_left_out": len(self.rows) + len(self.relation_rows) - len(rows) - len(relation_rows),
         }
 
 

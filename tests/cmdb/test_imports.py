@@ -246,8 +246,9 @@ def test_non_manager_cannot_import(db):
         imports.import_cis(HEADER, actor=UserFactory())
 
 
-def test_task_updates_progress_and_writes_report(carl, tmp_path, settings):
+def test_task_updates_progress_and_writes_report(carl, tmp_path, settings, monkeypatch):
     settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setattr(tasks, "REPORT_CHANGES_LIMIT", 0)  # error rows are listed whatever the limit
     path = tmp_path / "cis.csv"
     path.write_text(csv_of("Linux Server,t1,,,,,t1,,,,,,", "Linux Server,t2,,,,,t2,,oops,,,,"))
     state = tasks.import_cis.apply(args=["job-1", str(path), False], kwargs={"actor_id": carl.pk}).get()
@@ -267,7 +268,10 @@ def test_task_updates_progress_and_writes_report(carl, tmp_path, settings):
     cache.delete(tasks.progress_key("job-1"))
     assert tasks.job_progress("job-1")["created"] == 1
     report = json.loads(tasks.report_path("job-1").read_text())
-    assert report["rows"][1]["line"] == 3 and "cpu_count" in report["rows"][1]["errors"]
+    assert report["rows"] == [
+        {"line": 3, "action": "error", "label": "t2", "changes": [], "errors": report["rows"][0]["errors"]}
+    ]
+    assert "cpu_count" in report["rows"][0]["errors"] and report["rows_left_out"] == 1
     # Run twice (a retried task): nothing changes.
     again = tasks.import_cis.apply(args=["job-1", str(path), False]).get()
     assert again["created"] == 0 and again["unchanged"] == 1

@@ -33,8 +33,8 @@ class CIAttributeInline(admin.TabularInline):
 
 @admin.register(CIClass)
 class CIClassAdmin(admin.ModelAdmin):
-    list_display = ("tree_name", "kind", "parent")
-    list_filter = ("kind",)
+    list_display = ("tree_name", "kind", "parent", "offered_to_all")
+    list_filter = ("kind", "offered_to_all")
     search_fields = ("name", "description")
     inlines = [CIAttributeInline]
 
@@ -66,6 +66,7 @@ class ConfigurationItemForm(forms.ModelForm):
             "status",
             "environment",
             "owner_group",
+            "owned_by",
             "location",
             "description",
             "attributes",
@@ -132,14 +133,16 @@ class IncomingRelationInline(ReadOnlyInline):
 @admin.register(ConfigurationItem)
 class ConfigurationItemAdmin(admin.ModelAdmin):
     form = ConfigurationItemForm
-    list_display = ("name", "ci_class", "ci_type", "status", "environment", "owner_group")
+    list_display = ("name", "ci_class", "ci_type", "status", "environment", "owner_group", "owned_by")
     list_filter = ("ci_type", "status", "environment", "ci_class")
-    list_select_related = ("ci_class",)
-    search_fields = ("name", "description")
+    list_select_related = ("ci_class", "owned_by")
+    search_fields = ("name", "description", "owned_by__username")
+    autocomplete_fields = ("owned_by",)
     inlines = [OutgoingRelationInline, IncomingRelationInline, CIHistoryInline]
 
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data[field] for field in services.PLAIN_FIELDS}
+        data["owned_by"] = form.cleaned_data["owned_by"]
         if change:
             saved = services.update_ci(
                 actor=request.user,

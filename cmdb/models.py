@@ -63,6 +63,14 @@ class CIClass(models.Model):
         help_text=_("The broad type this class stands for; tickets and catalog forms filter CIs by it."),
     )
     description = models.TextField(_("description"), blank=True)
+    offered_to_all = models.BooleanField(
+        _("offered to everyone"),
+        default=False,
+        help_text=_(
+            "End users may pick CIs of this class in portal and catalog forms without owning them (business "
+            "services, say). CIs of other classes they see only when they own them."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -199,6 +207,16 @@ class ConfigurationItemQuerySet(models.QuerySet):
     def in_use(self):
         return self.exclude(status=CIStatus.RETIRED)
 
+    def visible_to(self, user):
+        """The CIs in use this user may pick in forms: all for CMDB readers (the desk), else their own CIs and
+        those of classes offered to everyone (business services)."""
+        items = self.in_use()
+        if not getattr(user, "is_authenticated", False):  # nobody (None) or anonymous: nothing, never everything
+            return items.none()
+        if user.has_perm("cmdb.read_cmdb"):
+            return items
+        return items.filter(Q(owned_by=user) | Q(ci_class__offered_to_all=True))
+
     def of_class(self, ci_class: CIClass, *, subclasses: bool = True):
         return self.filter(ci_class__in=ci_class.descendant_ids()) if subclasses else self.filter(ci_class=ci_class)
 
@@ -221,6 +239,15 @@ class ConfigurationItem(models.Model):
         _("environment"), max_length=16, choices=Environment.choices, default=Environment.PRODUCTION
     )
     location = models.CharField(_("location"), max_length=200, blank=True)
+    owned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cis",
+        verbose_name=_("owned by"),
+        help_text=_("The person who uses it (a laptop's user); they may pick it in portal and catalog forms."),
+    )
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -342,11 +369,20 @@ class RelationTypePair(models.Model):
 class Relation(models.Model):
     """A directed, typed relation between two CIs: source <type> target (app01 runs on srv01)."""
 
+    # Not indexed alone: relation_unique starts with the source, relation_target_covering with the target.
     source = models.ForeignKey(
-        ConfigurationItem, on_delete=models.CASCADE, related_name="outgoing_relations", verbose_name=_("source")
+        ConfigurationItem,
+        on_delete=models.CASCADE,
+        related_name="outgoing_relations",
+        verbose_name=_("source"),
+        db_index=False,
     )
     target = models.ForeignKey(
-        ConfigurationItem, on_delete=models.CASCADE, related_name="incoming_relations", verbose_name=_("target")
+        ConfigurationItem,
+        on_delete=models.CASCADE,
+        related_name="incoming_relations",
+        verbose_name=_("target"),
+        db_index=False,
     )
     relation_type = models.ForeignKey(
         RelationType, on_delete=models.PROTECT, related_name="relations", verbose_name=_("type")
@@ -368,10 +404,12 @@ class Relation(models.Model):
             models.UniqueConstraint(fields=["source", "target", "relation_type"], name="relation_unique"),
             models.CheckConstraint(condition=~Q(source=F("target")), name="relation_not_to_itself"),
         ]
-        # The impact walk follows edges from either end, filtered by type.
+        # The impact walk follows edges from either end, filtered by type, reading the index alone: downstream
+        # (source -> target) from relation_unique, upstream (target -> source) from this one, which carries the
+        # source along (an index-only scan instead of a heap fetch per relation: a core switch's level 4 reads
+        # 87,000 relations).
         indexes = [
-            models.Index(fields=["source", "relation_type"], name="relation_source_type"),
-            models.Index(fields=["target", "relation_type"], name="relation_target_type"),
+            models.Index(fields=["target", "relation_type"], include=["source"], name="relation_target_covering"),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,11 @@ def check_unique(*, ci_class: CIClass, name: str, attributes: dict, exclude_pk: 
     _check_identifiers(ci_class, attributes, exclude_pk=exclude_pk)
 
 
+def _owner_label(user) -> str | None:
+    """How the timeline names an owner: the username, which stays readable after the account is gone."""
+    return None if user is None else user.get_username()
+
+
 def _history(ci: ConfigurationItem, actor, changes: list[tuple[str, object, object]]) -> None:
     CIHistory.objects.bulk_create(
         CIHistory(ci=ci, actor=actor if getattr(actor, "pk", None) else None, field=f, old_value=o, new_value=n)
@@ -96,6 +101,7 @@ def create_ci(
     location: str = "",
     description: str = "",
     attributes: dict | None = None,
+    owned_by=None,
 ) -> ConfigurationItem:
     """Create a CI of a class with its attributes validated and identifiers checked; history records its values."""
     _require_manager(actor)
@@ -111,9 +117,11 @@ def create_ci(
     cleaned = validate_attributes(ci_class, attributes)
     _check_name(ci_class, plain["name"], exclude_pk=None)
     _check_identifiers(ci_class, cleaned, exclude_pk=None)
-    ci = ConfigurationItem.objects.create(ci_class=ci_class, attributes=cleaned, **plain)
+    ci = ConfigurationItem.objects.create(ci_class=ci_class, attributes=cleaned, owned_by=owned_by, **plain)
     changes = [("class", None, ci_class.name)]
     changes += [(f, None, v) for f, v in plain.items() if v not in ("", None)]
+    if owned_by is not None:
+        changes.append(("owned_by", None, _owner_label(owned_by)))
     changes += _attribute_changes({}, cleaned)
     _history(ci, actor, changes)
     return ci
@@ -123,11 +131,11 @@ def create_ci(
 def update_ci(*, actor, ci: ConfigurationItem, attributes: dict | None = None, **fields) -> ConfigurationItem:
     """Change a CI's fields and attributes (merged: a key given None or "" is removed); one history row each.
 
-    ``fields`` may hold ``ci_class`` and the plain fields; a new class drops the values it does not define.
-    The row is locked, so concurrent edits queue.
+    ``fields`` may hold ``ci_class``, ``owned_by`` (a user or None) and the plain fields; a new class drops the
+    values it does not define. The row is locked, so concurrent edits queue.
     """
     _require_manager(actor)
-    unknown = set(fields) - {*PLAIN_FIELDS, "ci_class"}
+    unknown = set(fields) - {*PLAIN_FIELDS, "ci_class", "owned_by"}
     if unknown:
         raise TypeError(f"update_ci() cannot change {', '.join(sorted(unknown))}")
     locked = ConfigurationItem.objects.select_for_update(of=("self",)).select_related("ci_class").get(pk=ci.pk)
@@ -158,6 +166,9 @@ def update_ci(*, actor, ci: ConfigurationItem, attributes: dict | None = None, *
         if field in fields and fields[field] != getattr(locked, field):
             changes.append((field, getattr(locked, field), fields[field]))
             setattr(locked, field, fields[field])
+    if "owned_by" in fields and getattr(fields["owned_by"], "pk", None) != locked.owned_by_id:
+        changes.append(("owned_by", _owner_label(locked.owned_by), _owner_label(fields["owned_by"])))
+        locked.owned_by = fields["owned_by"]
     changes += _attribute_changes(locked.attributes or {}, cleaned)
     locked.attributes = cleaned
     if changes:

@@ -251,6 +251,9 @@ class _Plan:
         return f"{prefix}{self.serial}"
 
 
+LAPTOP_OWNERS = {"LT-1001": "alice", "LT-1002": "bob"}
+
+
 def seed_cmdb(people: dict) -> None:
     """The demo estate; `people` by username (admin makes the changes). Skipped once the estate exists."""
     actor = people["admin"]
@@ -260,6 +263,10 @@ def seed_cmdb(people: dict) -> None:
         core = _named_core(actor, classes)
         for source, relation, target in CORE_RELATIONS:
             _relate(actor, core[source], types[relation], core[target])
+        for name, username in LAPTOP_OWNERS.items():
+            # The end users' own laptops: what they may pick when they report an issue or order software.
+            if core[name].owned_by_id is None and username in people:
+                services.update_ci(actor=actor, ci=core[name], owned_by=people[username])
         if not ConfigurationItem.objects.filter(ci_type="server", name="sh-kvm-01").exists():
             _bulk_estate(actor, classes, types, core)
 

@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cmdb.choices import CIType
 from cmdb.models import ConfigurationItem
 from servicedesk.choices import Priority
 from servicedesk.forms import MultipleFileField, VersionedForm
@@ -41,6 +42,15 @@ class ReportIncidentForm(forms.Form):
         queryset=Category.objects.filter(parent__isnull=True, is_active=True),
         required=False,
     )
+    affected_service = forms.ModelChoiceField(
+        label=_("Which service is affected? (optional)"), queryset=ConfigurationItem.objects.none(), required=False
+    )
+    configuration_item = forms.ModelChoiceField(
+        label=_("Which of your devices or systems? (optional)"),
+        queryset=ConfigurationItem.objects.none(),
+        required=False,
+        help_text=_("The computer, phone or system registered to you that has the problem."),
+    )
     description = forms.CharField(
         label=_("Details"),
         required=False,
@@ -49,9 +59,15 @@ class ReportIncidentForm(forms.Form):
     )
     files = MultipleFileField(label=_("Attachments (screenshots, logs)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+        # The reporter picks among the services offered to everyone and the CIs they own, nothing else.
+        visible = ConfigurationItem.objects.visible_to(user)
+        self.fields["affected_service"].queryset = visible.services()
+        self.fields["configuration_item"].queryset = visible.exclude(ci_type=CIType.BUSINESS_SERVICE)
+        if not self.fields["configuration_item"].queryset.exists():
+            del self.fields["configuration_item"]
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()

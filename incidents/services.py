@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_fsm import can_proceed
 
+from cmdb.choices import CIType
+from cmdb.models import ConfigurationItem
 from servicedesk import services as core
 from servicedesk.choices import Channel, Priority
 
@@ -41,6 +43,7 @@ def report_incident(
     if not title:
         raise core.TicketError(_("Give the incident a short title."))
     _check_categories(category, subcategory)
+    _check_cis(actor, affected_service, configuration_item)
     core.validate_uploads(files)
     requester = requester or actor
     if requester != actor:
@@ -68,6 +71,16 @@ def report_incident(
         if files:
             core.add_comment(ticket=incident, author=actor, body="", files=files)
     return Incident.objects.get(pk=incident.pk)
+
+
+def _check_cis(actor, affected_service, configuration_item) -> None:
+    """The service is a business service, and both are CIs in use the reporter may pick (an end user's own CIs
+    and the services offered to everyone; the desk any)."""
+    if affected_service is not None and affected_service.ci_type != CIType.BUSINESS_SERVICE:
+        raise core.TicketError(_("%(name)s is not a business service.") % {"name": affected_service})
+    chosen = [ci.pk for ci in (affected_service, configuration_item) if ci is not None]
+    if chosen and ConfigurationItem.objects.visible_to(actor).filter(pk__in=chosen).count() != len(set(chosen)):
+        raise core.TicketError(_("Choose a service or configuration item that is in use and that you may pick."))
 
 
 def _check_categories(category: Category | None, subcategory: Category | None) -> None:

@@ -22,7 +22,7 @@ def _incident(request: HttpRequest, number: str, surface: str) -> Incident:
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """Portal: an end user reports an issue."""
-    form = ReportIncidentForm(request.POST or None, request.FILES or None)
+    form = ReportIncidentForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         created = []
         if report_outcome(
@@ -34,6 +34,8 @@ def report(request: HttpRequest) -> HttpResponse:
                     description=form.cleaned_data["description"],
                     urgency=form.cleaned_data["urgency"],
                     category=form.cleaned_data["category"],
+                    affected_service=form.cleaned_data["affected_service"],
+                    configuration_item=form.cleaned_data.get("configuration_item"),
                     files=form.cleaned_data["files"],
                 )
             ),

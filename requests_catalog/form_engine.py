@@ -597,6 +597,9 @@ class OrderForm(forms.Form):
             "help_text": spec.get("help_text", ""),
         }
         field = _BUILDERS[spec["type"]](spec, common)
+        if spec["type"] == "ci":
+            # End users pick among their own CIs and those offered to everyone; the desk among all in use.
+            field.queryset = field.queryset.visible_to(self.user)
         # Read by the template and show-if.js: the type picks the layout, the rule (with the controlling input's
         # name as posted, prefix included) lets the page hide the wrapper.
         field.order_type = spec["type"]

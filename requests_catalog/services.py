@@ -818,7 +818,7 @@ def _typed_answers(actor, line) -> list:
             case "user":
                 value = get_user_model().objects.filter(pk=value["id"], is_active=True).first()
             case "ci":
-                value = ConfigurationItem.objects.in_use().filter(pk=value["id"]).first()
+                value = ConfigurationItem.objects.visible_to(actor).filter(pk=value["id"]).first()
             case "attachment":
                 staged = StagedUpload.objects.filter(owner=actor, pk=value.get("staged")).first()
                 value = None if staged is None else File(staged.file.open("rb"), name=staged.filename)

@@ -1,5 +1,7 @@
 """The CMDB loaded once per import: classes with their attribute definitions, identifier and name maps."""
 
+from django.contrib.auth import get_user_model
+
 from ..models import CIAttribute, CIClass, ConfigurationItem, RelationType, RelationTypePair
 from .files import PLAIN_FIELDS
 
@@ -78,10 +80,12 @@ class Catalog:
         self.cis: dict[int, dict] = {}
         self._next_placeholder = -1
         self._relation_types = None
+        self._users: dict[str, int] | None = None
+        self.usernames: dict[int, str] = {}
 
     def load_cis(self) -> None:
         """Every CI's fields and attributes (one query): the reconciliation reads them, not the database per row."""
-        columns = ("pk", "ci_class_id", "ci_type", *PLAIN_FIELDS, "attributes")
+        columns = ("pk", "ci_class_id", "ci_type", *PLAIN_FIELDS, "owned_by_id", "attributes")
         for values in ConfigurationItem.objects.order_by().values_list(*columns).iterator(chunk_size=5000):
             ci = dict(zip(columns, values, strict=True))
             self.remember(ci)
@@ -104,6 +108,30 @@ class Catalog:
             value = (ci["attributes"] or {}).get(attribute.key)
             if value not in (None, ""):
                 self.ids[(attribute.ci_class_id, attribute.key)].pop(value, None)
+
+    def owner_id(self, text: str) -> int | None:
+        """The active user a row's owned_by names (username, else a unique email address), or None."""
+        if self._users is None:
+            self._users, self.usernames, emails = {}, {}, {}
+            rows = get_user_model().objects.values_list("pk", "username", "email", "is_active")
+            for pk, username, email, is_active in rows.iterator(chunk_size=5000):
+                self.usernames[pk] = username
+                if is_active:
+                    self._users[username.casefold()] = pk
+                    if email:
+                        emails.setdefault(email.casefold(), set()).add(pk)
+            for email, pks in emails.items():
+                if len(pks) == 1:
+                    self._users.setdefault(email, next(iter(pks)))
+        return self._users.get(text.casefold())
+
+    def username(self, pk: int | None) -> str | None:
+        """The username of a stored owner, for the history (loaded with the owners on first use)."""
+        if pk is None:
+            return None
+        if self._users is None:
+            self.owner_id("")
+        return self.usernames.get(pk)
 
     def placeholder(self) -> int:
         """A negative id for a CI a dry run would create (relations of the same file can point at it)."""

@@ -10,7 +10,8 @@ from ..models import ConfigurationItem, Relation
 from .report import ImportFileError
 
 PLAIN_FIELDS = ("name", "status", "environment", "owner_group", "location", "description")
-FIXED_COLUMNS = ("class", *PLAIN_FIELDS)
+# owned_by: the owner's username (an email address is accepted on import).
+FIXED_COLUMNS = ("class", *PLAIN_FIELDS, "owned_by")
 RELATION_COLUMNS = ("source_class", "source", "relation", "target_class", "target")
 
 # -- reading files --------------------------------------------------------------------------------------------
@@ -68,7 +69,9 @@ def csv_rows(text: str, *, required: tuple[str, ...]) -> list[tuple[int, dict]]:
 
 def export_document(queryset=None) -> dict:
     """CIs and the relations among them as the JSON import reads them."""
-    queryset = (queryset if queryset is not None else ConfigurationItem.objects.all()).select_related("ci_class")
+    queryset = (queryset if queryset is not None else ConfigurationItem.objects.all()).select_related(
+        "ci_class", "owned_by"
+    )
     cis, ids = [], set()
     for ci in queryset.order_by("pk").iterator(chunk_size=5000):
         ids.add(ci.pk)
@@ -76,6 +79,7 @@ def export_document(queryset=None) -> dict:
             {
                 "class": ci.ci_class.name if ci.ci_class else "",
                 **{f: getattr(ci, f) for f in PLAIN_FIELDS},
+                "owned_by": ci.owned_by.get_username() if ci.owned_by else "",
                 "attributes": ci.attributes or {},
             }
         )
@@ -114,7 +118,12 @@ def to_csv(cis: list[dict]) -> str:
     writer.writerow([*FIXED_COLUMNS, *keys])
     for ci in cis:
         writer.writerow(
-            [ci["class"], *(ci[f] for f in PLAIN_FIELDS), *(_csv_value(ci["attributes"].get(k)) for k in keys)]
+            [
+                ci["class"],
+                *(ci[f] for f in PLAIN_FIELDS),
+                ci.get("owned_by", ""),
+                *(_csv_value(ci["attributes"].get(k)) for k in keys),
+            ]
         )
     return buffer.getvalue()
 

@@ -64,6 +64,10 @@ class Planner:
         for name, limit in MAX_LENGTHS.items():
             if len(plain.get(name, "")) > limit:
                 errors[name] = [_("At most %(limit)d characters.") % {"limit": limit}]
+        owner_text = cell(row.get("owned_by"))
+        owner_id = self.catalog.owner_id(owner_text) if owner_text else None
+        if owner_text and owner_id is None:
+            errors["owned_by"] = [_("No active user with that username or email.")]
         if view is None:
             return self._error(line, label, errors)
         # A CSV has a column for every key of every class: blank cells of other classes' keys are no values.
@@ -96,10 +100,13 @@ class Planner:
                 "owner_group": plain.get("owner_group", ""),
                 "location": plain.get("location", ""),
                 "description": plain.get("description", ""),
+                "owned_by_id": owner_id,
             }
             merged = cleaned_given
         else:
             new = {**old, **plain, "ci_class_id": view.pk, "ci_type": view.kind}
+            if owner_id is not None:  # an empty cell keeps the stored owner, like any other field
+                new["owned_by_id"] = owner_id
             stored = old["attributes"] or {}
             # A new class keeps the stored values it also defines (as update_ci does).
             merged = {**{k: v for k, v in stored.items() if k in view.keys}, **cleaned_given}
@@ -190,6 +197,8 @@ class Planner:
         if old is None:
             changes = [("class", None, view.name)]
             changes += [(f, None, new[f]) for f in PLAIN_FIELDS if new[f] not in ("", None)]
+            if new["owned_by_id"] is not None:
+                changes.append(("owned_by", None, self.catalog.username(new["owned_by_id"])))
             before = {}
         else:
             changes = []
@@ -197,6 +206,9 @@ class Planner:
                 old_view = self.catalog.by_pk.get(old["ci_class_id"])
                 changes.append(("class", old_view.name if old_view else None, view.name))
             changes += [(f, old[f], new[f]) for f in PLAIN_FIELDS if old[f] != new[f]]
+            if old["owned_by_id"] != new["owned_by_id"]:
+                owners = (self.catalog.username(old["owned_by_id"]), self.catalog.username(new["owned_by_id"]))
+                changes.append(("owned_by", *owners))
             before = old["attributes"] or {}
         after = new["attributes"]
         changes += [

@@ -46,9 +46,9 @@ def copy_history(rows: list[tuple[int, int | None, str, object, object]]) -> Non
 _UPDATE_SQL = """
 UPDATE {table} AS ci SET ci_class_id = v.ci_class_id, ci_type = v.ci_type, name = v.name, status = v.status,
     environment = v.environment, owner_group = v.owner_group, location = v.location, description = v.description,
-    attributes = v.attributes::jsonb, updated_at = v.updated_at
+    owned_by_id = v.owned_by_id::integer, attributes = v.attributes::jsonb, updated_at = v.updated_at
 FROM (VALUES %s) AS v(id, ci_class_id, ci_type, name, status, environment, owner_group, location, description,
-    attributes, updated_at)
+    owned_by_id, attributes, updated_at)
 WHERE ci.id = v.id
 """
 
@@ -63,6 +63,7 @@ def _update_rows(changed: list[Planned], now) -> None:
             p.ci["ci_class_id"],
             p.ci["ci_type"],
             *(str(p.ci[f]) for f in PLAIN_FIELDS),
+            p.ci["owned_by_id"],
             json.dumps(p.ci["attributes"], ensure_ascii=False),
             now,
         )

@@ -112,7 +112,8 @@ def test_fields_keep_the_definition_order_and_limits():
 
 
 def test_every_type_cleans_to_its_typed_value(alice, lin):
-    server = ConfigurationItem.objects.create(name="srv-01", ci_type=CIType.SERVER)
+    # An end user picks among the CIs they own (and those offered to everyone).
+    server = ConfigurationItem.objects.create(name="srv-01", ci_type=CIType.SERVER, owned_by=alice)
     definition = [
         field("reason"),
         field("details", "textarea"),
@@ -303,21 +304,23 @@ def test_user_picker_shows_the_username_of_an_initial_user(lin):
     assert 'value="lin"' in str(form["manager"])
 
 
-def test_ci_picker_offers_in_use_items_of_the_given_types():
+def test_ci_picker_offers_in_use_items_of_the_given_types(lin):
     laptop = ConfigurationItem.objects.create(name="LT-001", ci_type=CIType.WORKSTATION)
     ConfigurationItem.objects.create(name="LT-OLD", ci_type=CIType.WORKSTATION, status=CIStatus.RETIRED)
     server = ConfigurationItem.objects.create(name="srv-01", ci_type=CIType.SERVER)
     definition = [field("device", "ci", ci_types=["workstation"])]
 
-    form = build_order_form(definition, user=None)
+    form = build_order_form(definition, user=lin)
     assert list(form.fields["device"].queryset) == [laptop]
-    assert answers(definition, {"device": str(laptop.pk)})["device"].value == laptop
-    assert "device" in posted(definition, {"device": str(server.pk)}).errors
+    assert answers(definition, {"device": str(laptop.pk)}, user=lin)["device"].value == laptop
+    assert "device" in posted(definition, {"device": str(server.pk)}, user=lin).errors
 
 
-def test_ci_picker_refuses_a_retired_item():
+def test_ci_picker_refuses_a_retired_item(lin):
     retired = ConfigurationItem.objects.create(name="old-app", ci_type=CIType.APPLICATION, status=CIStatus.RETIRED)
-    assert "app" in posted([field("app", "ci")], {"app": str(retired.pk)}).errors
+    in_use = ConfigurationItem.objects.create(name="new-app", ci_type=CIType.APPLICATION)
+    assert "app" not in posted([field("app", "ci")], {"app": str(in_use.pk)}, user=lin).errors
+    assert "app" in posted([field("app", "ci")], {"app": str(retired.pk)}, user=lin).errors
 
 
 # -- attachments -------------------------------------------------------------------------------------
@@ -481,7 +484,7 @@ def test_answers_display_human_text(alice, lin):
         "needed_by": "2030-05-01",
         "ram_gb": "1e2",
     }
-    got = answers(definition, data, {"quote": upload("quote.pdf", PDF_BYTES)})
+    got = answers(definition, data, {"quote": upload("quote.pdf", PDF_BYTES)}, user=lin)
     displays = {key: answer.display for key, answer in got.items()}
     assert displays == {
         "os": "Linux",
@@ -532,7 +535,7 @@ def test_json_values(lin):
         "server": str(server.pk),
         "os": "linux",
     }
-    got = answers(definition, data, {"quote": upload("quote.pdf", PDF_BYTES)})
+    got = answers(definition, data, {"quote": upload("quote.pdf", PDF_BYTES)}, user=lin)
     values = {key: json_value(answer) for key, answer in got.items()}
     assert values == {
         "reason": "new hire",

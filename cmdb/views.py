@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import selectors
@@ -21,6 +22,8 @@ PER_PAGE = 25
 DEPTHS = (1, 2, 3, 4, 5)
 DEFAULT_DEPTH = 3
 HISTORY_ROWS = 50
+# The impact lists show the nearest CIs; the counts and the business services reached are always complete.
+IMPACT_ROWS = 100
 
 
 def reader_required(view):
@@ -90,9 +93,8 @@ def ci_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _attribute_rows(ci: ConfigurationItem) -> list[tuple[str, object, ConfigurationItem | None]]:
+def _attribute_rows(ci: ConfigurationItem, definitions: list) -> list[tuple[str, object, ConfigurationItem | None]]:
     """(label, value, referenced CI) for each effective attribute of the CI's class that has a value."""
-    definitions = ci.ci_class.effective_attributes() if ci.ci_class else []
     refs = [ci.attributes.get(a.key) for a in definitions if a.type == "reference"]
     referenced = ConfigurationItem.objects.in_bulk([r for r in refs if isinstance(r, int)]) if refs else {}
     rows = []
@@ -101,6 +103,26 @@ def _attribute_rows(ci: ConfigurationItem) -> list[tuple[str, object, Configurat
             value = ci.attributes[a.key]
             rows.append((a.label, value, referenced.get(value) if a.type == "reference" else None))
     return rows
+
+
+def _timeline(ci: ConfigurationItem, definitions: list) -> list:
+    """The newest history rows, each with a readable ``label`` (field or attribute label, not its key) and
+    ``old``/``new`` as text (a relation entry reads "runs on srv01")."""
+    labels = {f.name: f.verbose_name for f in ConfigurationItem._meta.fields}
+    labels.update({"class": _("class"), "relation": _("relation")})
+    for attribute in definitions:
+        labels[f"attributes.{attribute.key}"] = attribute.label
+
+    def text(value):
+        if isinstance(value, dict) and "relation" in value:
+            return f"{value['relation']} {value.get('name', '')}".strip()
+        return value
+
+    entries = list(selectors.ci_history(ci)[:HISTORY_ROWS])
+    for entry in entries:
+        entry.label = labels.get(entry.field, entry.field)
+        entry.old, entry.new = text(entry.old_value), text(entry.new_value)
+    return entries
 
 
 def _depth(request: HttpRequest) -> int:
@@ -115,10 +137,10 @@ def _depth(request: HttpRequest) -> int:
 @require_GET
 def ci_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One CI: attributes, relations both ways, history, impact (list and picture), and tickets on it."""
-    ci = get_object_or_404(ConfigurationItem.objects.select_related("ci_class"), pk=pk)
+    ci = get_object_or_404(ConfigurationItem.objects.select_related("ci_class", "owned_by"), pk=pk)
     depth = _depth(request)
-    upstream = selectors.impact(ci, direction=ImpactDirection.UPSTREAM, depth=depth)
-    downstream = selectors.impact(ci, direction=ImpactDirection.DOWNSTREAM, depth=depth)
+    upstream = selectors.analyse_impact(ci, direction=ImpactDirection.UPSTREAM, depth=depth, limit=IMPACT_ROWS)
+    downstream = selectors.analyse_impact(ci, direction=ImpactDirection.DOWNSTREAM, depth=depth, limit=IMPACT_ROWS)
     context = {
         "ci": ci,
         "depth": depth,
@@ -126,15 +148,20 @@ def ci_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "upstream": upstream,
         "downstream": downstream,
         "svg": impact_svg(ci, upstream, downstream),
+        "impact_sides": [
+            (_("Upstream (what depends on it)"), upstream, _("Nothing depends on it.")),
+            (_("Downstream (what it depends on)"), downstream, _("It depends on nothing recorded.")),
+        ],
     }
     if request.htmx:
         return render(request, "cmdb/_impact.html", context)
+    definitions = ci.ci_class.effective_attributes() if ci.ci_class else []
     related = Relation.objects.select_related("relation_type", "source__ci_class", "target__ci_class")
     context.update(
-        attributes=_attribute_rows(ci),
+        attributes=_attribute_rows(ci, definitions),
         outgoing=related.filter(source=ci).order_by("relation_type__name", "target__name"),
         incoming=related.filter(target=ci).order_by("relation_type__name", "source__name"),
-        history=selectors.ci_history(ci)[:HISTORY_ROWS],
+        history=_timeline(ci, definitions),
         sections=[(s.template_name, s.context_fn(ci=ci, user=request.user)) for s in ci_sections()],
         can_manage=request.user.has_perm("cmdb.manage_cmdb"),
     )

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cmdb.selectors import impact, impacted_services
+from cmdb.selectors import analyse_impact, impact, impacted_services
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +86,8 @@ def test_impact_costs_a_fixed_number_of_queries(stack, make_ci, relate):
     with CaptureQueriesContext(connection) as big:
         assert len(impact(stack["srv01"])) == 14
     # One query per level the walk reaches (srv01's upstream is 3 levels deep, and a 4th finds nothing), then
-    # the CIs, classes and relation types: more rows, not more queries.
-    assert len(small) == len(big) == 4 + 3
+    # the business services, the CIs, classes and relation types: more rows, not more queries.
+    assert len(small) == len(big) == 4 + 4
 
 
 def test_each_ci_is_expanded_once_however_many_relations_reach_it(make_ci, relate):
@@ -105,4 +105,68 @@ def test_each_ci_is_expanded_once_however_many_relations_reach_it(make_ci, relat
     assert len(hits) == 16 and len({hit.ci.pk for hit in hits}) == 16
     assert sorted({hit.depth for hit in hits}) == [1, 2, 3, 4]
     assert all(len(hit.path) == hit.depth for hit in hits)
-    assert len(captured) == 5 + 3  # four levels found, a fifth query finds nothing more
+    assert len(captured) == 5 + 4  # four levels found, a fifth query finds nothing more
+
+
+def _fan(make_ci, relate, top, widths, prefix="L"):
+    """Levels of applications above ``top``: each CI of a level depends on every CI of the level below."""
+    below, levels = [top], []
+    for level, width in enumerate(widths):
+        layer = [make_ci(f"{prefix}{level}-{i:02d}", "Application") for i in range(width)]
+        for upper in layer:
+            for lower in below:
+                relate(upper, "depends on", lower)
+        levels.append(layer)
+        below = layer
+    return levels
+
+
+def test_a_limit_lists_the_nearest_with_paths_and_keeps_counts_and_services_complete(make_ci, relate):
+    top = make_ci("top", "Linux Server")
+    levels = _fan(make_ci, relate, top, [3, 6])
+    far_service = make_ci("Far service", "Business Service")
+    relate(far_service, "depends on", levels[1][-1])
+    full = analyse_impact(top, limit=None)
+    limited = analyse_impact(top, limit=5)
+    assert full.total == limited.total == 10 and full.per_depth == limited.per_depth == (3, 6, 1)
+    assert not full.truncated and limited.truncated
+    # The nearest five: the whole first level, then the first two of the second by name.
+    assert [(h.ci.name, h.depth) for h in limited.hits] == [
+        ("L0-00", 1),
+        ("L0-01", 1),
+        ("L0-02", 1),
+        ("L1-00", 2),
+        ("L1-01", 2),
+    ]
+    # The service three hops away is reported although the list stops at five, with a shortest path.
+    assert [h.ci.name for h in limited.services] == ["Far service"]
+    path = limited.services[0].path
+    assert [step.ci.name for step in path] == [path[0].ci.name, "L1-05", "Far service"]
+    assert path[0].ci.name.startswith("L0-")
+    # Every listed CI has the same depth and path as the unlimited walk gives it.
+    by_pk = {h.ci.pk: h for h in full.hits}
+    for hit in limited.hits + limited.services:
+        assert hit.depth == by_pk[hit.ci.pk].depth
+        assert [s.relation_id for s in hit.path] == [s.relation_id for s in by_pk[hit.ci.pk].path]
+
+
+def test_a_limited_analysis_costs_the_same_queries_however_many_cis_it_reaches(make_ci, relate):
+    top = make_ci("top", "Linux Server")
+    _fan(make_ci, relate, top, [2, 2])
+    with CaptureQueriesContext(connection) as small:
+        analyse_impact(top, limit=3)
+    other = make_ci("other", "Linux Server")
+    _fan(make_ci, relate, other, [2, 20], prefix="M")
+    with CaptureQueriesContext(connection) as big:
+        result = analyse_impact(other, limit=3)
+    assert result.total == 22 and len(result.hits) == 3
+    assert len(small) == len(big)
+
+
+def test_impacted_services_ignores_the_limit(make_ci, relate):
+    top = make_ci("top", "Linux Server")
+    services = [make_ci(f"Service {i:02d}", "Business Service") for i in range(5)]
+    for service in services:
+        relate(service, "depends on", top)
+    assert [hit.ci.name for hit in impacted_services(top)] == [s.name for s in services]
+    assert analyse_impact(top, limit=2).total == 5

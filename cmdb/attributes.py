@@ -74,11 +74,12 @@ def clean_value(attribute: CIAttribute, value):
     raise ValidationError(_("Unknown attribute type %(type)s.") % {"type": kind})
 
 
-def validate_attributes(ci_class: CIClass | None, values: dict | None) -> dict:
+def validate_attributes(ci_class: CIClass | None, values: dict | None, *, required: bool = True) -> dict:
     """The class's effective attributes checked and typed: returns the cleaned dict (empty values left out).
 
     Raises ``ValidationError`` whose ``message_dict`` maps each bad key to its messages: unknown keys,
-    missing required values, and values of the wrong type are all reported at once.
+    missing required values, and values of the wrong type are all reported at once. ``required=False`` leaves
+    the required keys to the caller (an import row may leave out what is stored already).
     """
     values = values or {}
     if not isinstance(values, dict):
@@ -93,7 +94,7 @@ def validate_attributes(ci_class: CIClass | None, values: dict | None) -> dict:
                 cleaned[key] = clean_value(definitions[key], value)
             except ValidationError as error:
                 errors[key] = error.messages
-    for key, definition in definitions.items():
+    for key, definition in definitions.items() if required else ():
         if definition.required and key not in cleaned and key not in errors:
             errors[key] = [_("%(label)s is required.") % {"label": definition.label}]
     if errors:

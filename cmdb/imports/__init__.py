@@ -5,7 +5,8 @@ defining class's subtree) find the CI it describes. A class without identifiers,
 falls back to the name (unique per CI type). Found → only the changed fields are written, each with a CIHistory
 row like ``services.update_ci`` writes; not found → created with the history ``services.create_ci`` writes.
 A second row of one file for the same CI is an error (nothing is duplicated). An empty cell or a key left out
-keeps the stored value (a discovery feed need not know every attribute).
+keeps the stored value (a discovery feed need not know every attribute); in JSON, an attribute given ``null`` in
+the row's "attributes" object is cleared (a required one cannot be).
 
 **Why not call the services per row.** ``create_ci``/``update_ci`` cost a dozen queries each (class lineage,
 attribute definitions, identifier look-ups under advisory locks); 100,000 rows must import in under a minute.

@@ -22,14 +22,20 @@ def cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _split_row(row: dict) -> tuple[dict, dict]:
-    """The plain fields (present ones only) and the attribute values of a CSV or JSON row."""
+def _split_row(row: dict) -> tuple[dict, dict, set]:
+    """The plain fields (present ones only), the attribute values, and the keys to clear of a CSV or JSON row.
+
+    Only a JSON row's "attributes" object can clear a value, by giving it null: in a CSV an empty cell means
+    "not known here" (a discovery feed need not know every attribute), so it keeps the stored value.
+    """
     plain = {f: cell(row[f]) for f in PLAIN_FIELDS if f in row and cell(row[f]) != ""}
+    cleared: set = set()
     if "attributes" in row and isinstance(row["attributes"], dict):
-        attributes = dict(row["attributes"])
+        attributes = {k: v for k, v in row["attributes"].items() if v is not None}
+        cleared = {k for k, v in row["attributes"].items() if v is None}
     else:
         attributes = {k: v for k, v in row.items() if k not in (*FIXED_COLUMNS, "attributes", "id")}
-    return plain, attributes
+    return plain, attributes, cleared
 
 
 @dataclass
@@ -53,7 +59,7 @@ class Planner:
         view = self.catalog.classes.get(cell(row.get("class")).casefold())
         if view is None:
             errors["class"] = [_("Unknown class %(class)s.") % {"class": cell(row.get("class")) or "-"}]
-        plain, attributes = _split_row(row)
+        plain, attributes, cleared = _split_row(row)
         label = plain.get("name", "")
         if "name" not in plain:
             errors["name"] = [_("A configuration item needs a name.")]
@@ -73,12 +79,16 @@ class Planner:
         # A CSV has a column for every key of every class: blank cells of other classes' keys are no values.
         given = {k: v for k, v in attributes.items() if not (v is None or (isinstance(v, str) and not v.strip()))}
         try:
-            cleaned_given = validate_attributes(view, given)
-        except ValidationError as error:
-            message_dict = error.message_dict
             # Required keys missing from the row may be stored already: judged after matching.
-            errors.update({k: v for k, v in message_dict.items() if k in given or k not in view.keys})
-            cleaned_given = None
+            cleaned_given = validate_attributes(view, given, required=False)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        errors.update(
+            {
+                key: [_("%(key)s is not an attribute of %(class)s.") % {"key": key, "class": view.name}]
+                for key in sorted(cleared - view.keys)
+            }
+        )
         if errors:
             return self._error(line, label, errors)
         match, problem = self._match(view, plain["name"], cleaned_given)
@@ -109,7 +119,7 @@ class Planner:
                 new["owned_by_id"] = owner_id
             stored = old["attributes"] or {}
             # A new class keeps the stored values it also defines (as update_ci does).
-            merged = {**{k: v for k, v in stored.items() if k in view.keys}, **cleaned_given}
+            merged = {**{k: v for k, v in stored.items() if k in view.keys and k not in cleared}, **cleaned_given}
         if old is not None and old["ci_class_id"] != view.pk:
             # Values kept from another class are checked against this one's definitions.
             try:

@@ -340,3 +340,43 @@ def test_import_screen_large_file_goes_to_the_task(
     status = client.get(response["Location"] + "status/")
     assert 'id="import-created">2<' in status.content.decode()
     assert ConfigurationItem.objects.count() == 2
+
+
+def test_json_null_clears_an_attribute_and_an_empty_csv_cell_keeps_it(carl, make_ci):
+    srv = make_ci("srv01", attributes={"hostname": "srv01", "os": "Debian 12", "cpu_count": 4})
+    kept = run(csv_of("Linux Server,srv01,,,,,srv01,,,,,,"), carl)
+    assert kept.counts["unchanged"] == 1
+    document = {"cis": [{"class": "Linux Server", "name": "srv01", "attributes": {"hostname": "srv01", "os": None}}]}
+    report = run(json.dumps(document), carl, fmt="json")
+    assert report.counts["updated"] == 1, report.as_dict()
+    srv.refresh_from_db()
+    assert srv.attributes == {"hostname": "srv01", "cpu_count": 4}
+    assert history(srv)["attributes.os"] == ("Debian 12", None)
+
+
+def test_json_null_cannot_clear_a_required_or_unknown_attribute(carl, make_ci, cls):
+    db = make_ci("db01", "Database", attributes={"engine": "PostgreSQL"})
+    cls["Database"].attribute_definitions.filter(key="engine").update(required=True)
+    document = {
+        "cis": [
+            {"class": "Database", "name": "db01", "attributes": {"engine": None}},
+            {"class": "Database", "name": "db01x", "attributes": {"engine": "MySQL", "no_such_key": None}},
+        ]
+    }
+    report = run(json.dumps(document), carl, fmt="json")
+    errors = [r.errors for r in report.rows if r.action == "error"]
+    assert report.counts["error"] == 2
+    assert "engine" in errors[0] and "no_such_key" in errors[1]
+    db.refresh_from_db()
+    assert db.attributes == {"engine": "PostgreSQL"}
+
+
+def test_a_row_may_leave_out_a_required_attribute_that_is_stored(carl, make_ci, cls):
+    """The required check comes after matching: a feed that only knows the port updates it (it used to crash)."""
+    cls["Database"].attribute_definitions.filter(key="engine").update(required=True)
+    db = make_ci("db01", "Database", attributes={"engine": "PostgreSQL", "port": 5432})
+    report = run(csv_of("Database,db01,,,,,,,,,,,5433", "Database,db02,,,,,,,,,,,5434"), carl)
+    assert report.counts == {"created": 0, "updated": 1, "unchanged": 0, "error": 1}, report.as_dict()
+    assert [r.errors for r in report.rows if r.action == "error"] == [{"engine": ["Engine is required."]}]
+    db.refresh_from_db()
+    assert db.attributes == {"engine": "PostgreSQL", "port": 5433}

@@ -1,5 +1,6 @@
-"""The CMDB walk in a real browser: lin opens an incident on a server, follows its CI link from the CMDB panel,
-and sees the business service that depends on the server in the impact list and in the SVG picture."""
+"""The CMDB walks in a real browser: lin opens an incident on a server, follows its CI link from the CMDB panel,
+and sees the business service that depends on the server in the impact list and in the SVG picture; alice
+reports an issue on her own laptop (the only device the form offers her) and lin finds it on the laptop's page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def server_incident(alice, service_desk):
+def server_incident(alice, lin, service_desk):
     """Transactional tests flush the data migration's classes, so the walk makes (or finds) the few it needs."""
     carl = UserFactory(username="carl", roles=[roles.CMDB_MANAGER])
     service, _ = CIClass.objects.get_or_create(name="Business Service", defaults={"kind": "business_service"})
@@ -28,7 +29,8 @@ def server_incident(alice, service_desk):
     srv = services.create_ci(actor=carl, ci_class=server, name="srv01")
     services.add_relation(actor=carl, source=email, target=app, relation_type=depends)
     services.add_relation(actor=carl, source=app, target=srv, relation_type=depends)
-    return report(alice, title="srv01 does not answer", configuration_item=srv), email
+    # The desk records it for alice: an end user may only pick her own CIs and the services.
+    return report(lin, requester=alice, title="srv01 does not answer", configuration_item=srv), email
 
 
 def test_engineer_follows_the_incident_ci_to_the_impacted_service(live_server, new_context, lin, server_incident):
@@ -51,3 +53,34 @@ def test_engineer_follows_the_incident_ci_to_the_impacted_service(live_server, n
 
     page.locator("#impact-depth").select_option("1")  # htmx swaps the impact card: Email is two hops away
     expect(page.locator(f'#impact-upstream [data-ci="{email.pk}"]')).to_have_count(0)
+
+
+def test_end_user_reports_on_her_own_laptop_and_the_engineer_finds_it_on_the_ci(
+    live_server, new_context, alice, bob, lin, service_desk
+):
+    carl = UserFactory(username="carl", roles=[roles.CMDB_MANAGER])
+    service_class, _ = CIClass.objects.update_or_create(
+        name="Business Service", defaults={"kind": "business_service", "offered_to_all": True}
+    )
+    workstation, _ = CIClass.objects.get_or_create(name="Workstation", defaults={"kind": "workstation"})
+    email = services.create_ci(actor=carl, ci_class=service_class, name="Email")
+    mine = services.create_ci(actor=carl, ci_class=workstation, name="LT-1001", owned_by=alice)
+    services.create_ci(actor=carl, ci_class=workstation, name="LT-1002", owned_by=bob)
+    base = live_server.url
+
+    page = new_context().new_page()
+    log_in(page, base, "alice")
+    page.goto(f"{base}/portal/report/")
+    device = page.locator("select[name=configuration_item]")
+    expect(device.locator("option")).to_have_text(["---------", "LT-1001"])  # not bob's laptop
+    page.locator("input[name=title]").fill("My laptop does not wake from sleep")
+    device.select_option(str(mine.pk))
+    page.locator("select[name=affected_service]").select_option(str(email.pk))
+    submit(page, page.locator("#report-form button[type=submit]"))
+    number = page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    desk = new_context().new_page()
+    log_in(desk, base, "lin")
+    desk.goto(f"{base}/desk/cmdb/{mine.pk}/")
+    expect(desk.locator(f'#ci-open-incidents [data-number="{number}"]')).to_contain_text("does not wake")
+    expect(desk.locator("#ci-fields")).to_contain_text(alice.get_full_name())

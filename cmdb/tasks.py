@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 
 from . import imports
 
@@ -56,7 +57,17 @@ def _counts(report: dict) -> dict:
     }
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=30)
+# Acknowledged after it ends and put back when its worker dies (the settings say so for every task; said here too,
+# because losing an import must not depend on them). A database that drops the connection is retried with
+# backoff: the import reconciles on identifiers, so running it again writes only what is still missing.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=30,
+)
 def import_cis(
     self, job_id: str, path: str, dry_run: bool, fmt: str = "csv", relations_path: str | None = None, actor_id=None
 ) -> dict:

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 
 from cmdb import imports, tasks
@@ -380,3 +381,21 @@ def test_a_row_may_leave_out_a_required_attribute_that_is_stored(carl, make_ci, 
     assert [r.errors for r in report.rows if r.action == "error"] == [{"engine": ["Engine is required."]}]
     db.refresh_from_db()
     assert db.attributes == {"engine": "PostgreSQL", "port": 5433}
+
+
+def test_the_task_retries_when_the_database_drops_the_connection(carl, tmp_path, monkeypatch):
+    path = tmp_path / "upload.csv"
+    path.write_text(csv_of("Linux Server,srv01,,,,,srv01,,,,,,"))
+    calls = []
+    real_import = imports.import_cis
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.imports, "import_cis", flaky)
+    state = tasks.import_cis.apply(args=["job-retry", str(path), False], kwargs={"actor_id": carl.pk}).get()
+    assert len(calls) == 2 and state["state"] == "done" and state["created"] == 1
+    assert ConfigurationItem.objects.filter(name="srv01").count() == 1

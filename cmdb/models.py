@@ -260,7 +260,11 @@ class ConfigurationItem(models.Model):
         verbose_name_plural = _("configuration items")
         constraints = [models.UniqueConstraint(fields=["ci_type", "name"], name="ci_unique_name_per_type")]
         indexes = [
-            GinIndex(fields=["attributes"], name="ci_attributes_gin", opclasses=["jsonb_path_ops"]),
+            # fastupdate off: a bulk import's new rows would otherwise wait in the GIN pending list, which every
+            # lookup scans in full (the import's identifier re-check took 186 s instead of 28 s for 100k CIs).
+            GinIndex(
+                fields=["attributes"], name="ci_attributes_gin", opclasses=["jsonb_path_ops"], fastupdate=False
+            ),
             models.Index(fields=["ci_class", "status"], name="ci_class_status"),
         ]
 

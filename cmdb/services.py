@@ -37,12 +37,13 @@ def _check_choices(values: dict) -> None:
 def _check_identifiers(ci_class: CIClass, attributes: dict, *, exclude_pk: int | None) -> None:
     """Each identifier value is unique in its defining class's subtree; locked so two writers cannot both pass."""
     errors = {}
-    for attribute, class_ids in identifier_scopes(ci_class):
-        if attribute.key not in attributes:
-            continue
-        with connection.cursor() as cursor:
-            # Serialise writers of the same (defining class, key) until commit; readers are not blocked.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [attribute.ci_class_id, attribute.key])
+    scopes = [(attribute, ids) for attribute, ids in identifier_scopes(ci_class) if attribute.key in attributes]
+    with connection.cursor() as cursor:
+        # Serialise writers of the same (defining class, key) until commit; readers are not blocked. Sorted, as the
+        # import locks them, so two writers never hold one each and wait for the other.
+        for class_id, key in sorted({(attribute.ci_class_id, attribute.key) for attribute, _ids in scopes}):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [class_id, key])
+    for attribute, class_ids in scopes:
         value = attributes[attribute.key]
         clash = (
             ConfigurationItem.objects.filter(ci_class__in=class_ids, attributes__contains={attribute.key: value})

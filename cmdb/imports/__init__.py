@@ -18,6 +18,11 @@ old/new values), written by this module's bulk path. A row is planned completely
 so a bad row is skipped whole and a good one is written whole; if a batch still fails in the database (a
 concurrent edit took a name), it is retried row by row, each row in its own savepoint.
 
+**Other writers.** The plan is made against the CMDB as the import loaded it. Before a batch is written, its
+identifiers are locked the way ``services`` lock them (advisory locks per defining class and key, taken in one
+sorted order by every writer) and looked up again; a value somebody saved meanwhile makes that row an error, and
+a save that comes while the batch is being written waits for it and is then refused by the services' own check.
+
 **Dry run** is the same plan with the write step left out: the same report, nothing written.
 """
 

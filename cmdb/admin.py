@@ -6,6 +6,7 @@ The CI list has an Import screen (``cmdb.imports``): small files import in the r
 """
 
 import json
+import time
 import uuid
 
 from django import forms
@@ -239,9 +240,12 @@ class ConfigurationItemAdmin(admin.ModelAdmin):
         if state["state"] == "done" and tasks.report_path(str(job)).exists():
             report = json.loads(tasks.report_path(str(job)).read_text())
         percent = int(100 * state["processed"] / state["total"]) if state.get("total") else 0
+        quiet = time.time() - state["at"] if state["state"] == "running" and "at" in state else 0
         return {
             "progress": state,
             "percent": percent,
+            # A worker that died mid-import leaves its last reading; the broker hands the task out again later.
+            "stalled_minutes": int(quiet // 60) if quiet > tasks.STALLED_AFTER else None,
             "report_data": report,
             "status_url": reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_import_status", kwargs={"job": job}

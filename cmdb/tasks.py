@@ -7,6 +7,7 @@ report is MEDIA_ROOT/cmdb-imports/<job>.json. The admin's progress page reads th
 """
 
 import json
+import time
 from pathlib import Path
 
 from celery import shared_task
@@ -18,6 +19,8 @@ from django.db import InterfaceError, OperationalError
 from . import imports
 
 PROGRESS_TTL = 24 * 3600
+# A running import reports after every batch (about a second): this long without a report, the page says it stalled.
+STALLED_AFTER = 120
 REPORT_CHANGES_LIMIT = 1000
 
 
@@ -80,13 +83,22 @@ def import_cis(
 
     def progress(processed: int, total: int, report: imports.ImportReport) -> None:
         counts = {"counts": report.counts, "relation_counts": report.relation_counts}
-        state = {"state": "running", "processed": processed, "total": total, **_counts(counts)}
+        state = {"state": "running", "processed": processed, "total": total, "at": time.time(), **_counts(counts)}
         cache.set(key, state, PROGRESS_TTL)
         progress_file.write_text(json.dumps(state))
 
     cache.set(
         key,
-        {"state": "running", "processed": 0, "total": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 0},
+        {
+            "state": "running",
+            "processed": 0,
+            "total": 0,
+            "at": time.time(),
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "errors": 0,
+        },
         PROGRESS_TTL,
     )
     relations = Path(relations_path).read_bytes() if relations_path else None

@@ -1,6 +1,7 @@
 """CI import and discovery: reconciliation on identifiers, per-row errors, dry run, relations, the task, the screens."""
 
 import json
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -399,3 +400,22 @@ def test_the_task_retries_when_the_database_drops_the_connection(carl, tmp_path,
     state = tasks.import_cis.apply(args=["job-retry", str(path), False], kwargs={"actor_id": carl.pk}).get()
     assert len(calls) == 2 and state["state"] == "done" and state["created"] == 1
     assert ConfigurationItem.objects.filter(name="srv01").count() == 1
+
+
+JOB = "3f1c2b9e-0d4a-4c56-9a1e-7b2f5d8c6e01"
+
+
+def test_the_progress_page_says_when_a_running_import_stopped_reporting(client, settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = reverse("admin:cmdb_configurationitem_import_status", kwargs={"job": uuid.UUID(JOB)})
+    state = {"state": "running", "processed": 2000, "total": 10000, "created": 2000, "updated": 0}
+    now = 1_800_000_000.0
+    monkeypatch.setattr("cmdb.admin.time.time", lambda: now)
+    cache.set(tasks.progress_key(JOB), {**state, "at": now - 30}, 60)
+    fresh = client.get(url).content.decode()
+    assert "Imported 2000 of 10000 rows" in fresh and "import-stalled" not in fresh
+    cache.set(tasks.progress_key(JOB), {**state, "at": now - 600}, 60)
+    stalled = client.get(url).content.decode()
+    assert 'id="import-stalled"' in stalled and "No progress for 10 minutes" in stalled
+    cache.delete(tasks.progress_key(JOB))

@@ -1,5 +1,8 @@
 """Incidents and the CMDB: the incidents shown on a CI page, and the CMDB panel on an incident's desk page
-(the impacted business services of its CI and other open incidents on related CIs: a possible common cause)."""
+(the impacted business services of its CI and other open incidents on related CIs: a possible common cause).
+
+Both list only the incidents the viewing user may open on the desk: an engineer of another group sees neither
+their numbers nor their titles here (they are left out, not counted)."""
 
 from __future__ import annotations
 
@@ -22,8 +25,10 @@ def _on(ci_ids) -> Q:
 
 def ci_incidents(*, ci, user) -> dict:
     """The CI page's section: open incidents on the CI (or naming it as the affected service), and recent closed."""
-    rows = Incident.objects.filter(_on([ci.pk])).only(
-        "kind", "number", "title", "state", "priority", "created_at", "updated_at"
+    rows = (
+        Incident.objects.for_desk(user)
+        .filter(_on([ci.pk]))
+        .only("kind", "number", "title", "state", "priority", "created_at", "updated_at")
     )
     return {
         "open": list(rows.filter(state__in=OPEN_STATES).order_by("-created_at")[:RECENT_ROWS]),
@@ -31,8 +36,8 @@ def ci_incidents(*, ci, user) -> dict:
     }
 
 
-def incident_cmdb_panel(ticket) -> dict | None:
-    """The desk panel's data for an incident with a CI or affected service; None for other tickets."""
+def incident_cmdb_panel(ticket, *, user) -> dict | None:
+    """The desk panel's data for an incident with a CI or affected service, as `user` sees it; None otherwise."""
     if ticket.kind != Incident.KIND:
         return None
     incident = Incident.objects.select_related("configuration_item", "affected_service").filter(pk=ticket.pk).first()
@@ -48,7 +53,8 @@ def incident_cmdb_panel(ticket) -> dict | None:
     if incident.affected_service_id:
         related.add(incident.affected_service_id)
     others = list(
-        Incident.objects.filter(_on(related), state__in=OPEN_STATES)
+        Incident.objects.for_desk(user)
+        .filter(_on(related), state__in=OPEN_STATES)
         .exclude(pk=incident.pk)
         .select_related("configuration_item", "affected_service")
         .only("number", "title", "state", "priority", "configuration_item__name", "affected_service__name")

@@ -65,6 +65,13 @@ class RequestsCatalogConfig(AppConfig):
         )
         register_listener(resume_task_on_requester_reply)
 
+        # The CMDB side: the requests whose order form names a CI, listed on that CI's page.
+        from cmdb.registry import register_ci_section
+
+        from .cmdb_links import ci_requests
+
+        register_ci_section("requests_catalog/desk/ci_section.html", ci_requests)
+
         # Bulk actions on selected task rows in the desk queues: each row runs the same service as the task page.
         from servicedesk.registry import BulkAction, BulkField, register_bulk_actions
 

@@ -214,6 +214,15 @@ def analyse_impact(
     )
 
 
+def reached_ids(ci: ConfigurationItem, *, direction: str, depth: int, relation_types=None) -> set[int]:
+    """The ids of every CI ``analyse_impact`` would reach, without building any of them (one query per level):
+    for questions about all of them at once ("open incidents on any CI within two hops")."""
+    walk = _Walk(direction, relation_types)
+    with connection.cursor() as cursor:
+        levels = walk.levels(cursor, ci.pk, max(0, min(int(depth), MAX_DEPTH)))
+    return {ci_id for level in levels for ci_id in level}
+
+
 def _nearest(cursor, levels: list[list[int]], limit: int | None) -> list[int]:
     """The ids of the nearest ``limit`` CIs: whole levels while they fit, then the first of the next by name."""
     if limit is None:

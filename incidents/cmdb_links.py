@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from cmdb.choices import CIType, ImpactDirection
-from cmdb.selectors import impact
+from cmdb.choices import ImpactDirection
+from cmdb.selectors import analyse_impact, reached_ids
 
 from .models import OPEN_STATES, Incident
 
@@ -46,10 +46,11 @@ def incident_cmdb_panel(ticket, *, user) -> dict | None:
     ci = incident.configuration_item or incident.affected_service
     if ci is None:
         return {"incident": incident, "ci": None}
-    upstream = impact(ci, direction=ImpactDirection.UPSTREAM, depth=SERVICE_DEPTH)
-    downstream = impact(ci, direction=ImpactDirection.DOWNSTREAM, depth=RELATED_DEPTH)
-    services = [hit for hit in upstream if hit.ci.ci_type == CIType.BUSINESS_SERVICE]
-    related = {ci.pk} | {h.ci.pk for h in upstream if h.depth <= RELATED_DEPTH} | {h.ci.pk for h in downstream}
+    # Every business service above the CI, with its path; only the ids of the CIs near it (a core switch has
+    # a thousand within two hops, none of them needed as an object).
+    services = analyse_impact(ci, direction=ImpactDirection.UPSTREAM, depth=SERVICE_DEPTH, limit=0).services
+    related = {ci.pk} | reached_ids(ci, direction=ImpactDirection.UPSTREAM, depth=RELATED_DEPTH)
+    related |= reached_ids(ci, direction=ImpactDirection.DOWNSTREAM, depth=RELATED_DEPTH)
     if incident.affected_service_id:
         related.add(incident.affected_service_id)
     others = list(

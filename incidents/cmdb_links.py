@@ -25,6 +25,9 @@ def _on(ci_ids) -> Q:
 
 def ci_incidents(*, ci, user) -> dict:
     """The CI page's section: open incidents on the CI (or naming it as the affected service), and recent closed."""
+    if not user.has_perm("servicedesk.access_desk"):
+        # A CMDB or Change Manager without a desk role opens no ticket: say so rather than show empty lists.
+        return {"open": [], "recent": [], "outside_desk": True}
     rows = (
         Incident.objects.for_desk(user)
         .filter(_on([ci.pk]))

@@ -11,6 +11,9 @@ RECENT_ROWS = 10
 
 def ci_requests(*, ci, user) -> dict:
     """The CI page's section: open requests naming the CI in an answer, and recently ended ones, within desk scope."""
+    if not user.has_perm("servicedesk.access_desk"):
+        # A CMDB or Change Manager without a desk role opens no ticket: say so rather than show empty lists.
+        return {"open": [], "recent": [], "outside_desk": True}
     answers = RequestAnswer.objects.filter(value_ci=ci)
     # A subquery rather than a join: a request that names the CI in several answers or lines is listed once.
     rows = (

@@ -89,9 +89,10 @@ def test_an_engineer_sees_only_the_requests_they_may_open(login, alice, lin, lee
         assert hidden.number not in shown and f"/{hidden.number}/" not in shown
     managers = section(login(mona), cis.srv01)["open"]
     assert laptop.number in managers and reset.number in managers
-    # A CMDB reader outside the desk (a CMDB Manager) reads the CI but no ticket on it.
-    shown = section(login(cis.carl), cis.srv01)["open"]
-    assert laptop.number not in shown and reset.number not in shown
+    # A CMDB reader outside the desk (a CMDB Manager) reads the CI but no ticket on it, and is told why.
+    page = login(cis.carl).get(reverse("cmdb:ci_detail", args=[cis.srv01.pk])).content.decode()
+    assert page.count("ci-tickets-outside-desk") == 2  # the incidents and the requests section
+    assert laptop.number not in page and reset.number not in page
 
 
 def test_ci_page_queries_do_not_grow_with_tickets(login, alice, lin, catalog, cis, django_assert_max_num_queries):

@@ -262,9 +262,7 @@ class ConfigurationItem(models.Model):
         indexes = [
             # fastupdate off: a bulk import's new rows would otherwise wait in the GIN pending list, which every
             # lookup scans in full (the import's identifier re-check took 186 s instead of 28 s for 100k CIs).
-            GinIndex(
-                fields=["attributes"], name="ci_attributes_gin", opclasses=["jsonb_path_ops"], fastupdate=False
-            ),
+            GinIndex(fields=["attributes"], name="ci_attributes_gin", opclasses=["jsonb_path_ops"], fastupdate=False),
             models.Index(fields=["ci_class", "status"], name="ci_class_status"),
         ]
 

@@ -6,19 +6,20 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cmdb', '0005_relation_covering_index'),
+        ("cmdb", "0005_relation_covering_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='configurationitem',
-            name='ci_attributes_gin',
+            model_name="configurationitem",
+            name="ci_attributes_gin",
         ),
         migrations.AddIndex(
-            model_name='configurationitem',
-            index=django.contrib.postgres.indexes.GinIndex(fastupdate=False, fields=['attributes'], name='ci_attributes_gin', opclasses=['jsonb_path_ops']),
+            model_name="configurationitem",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fastupdate=False, fields=["attributes"], name="ci_attributes_gin", opclasses=["jsonb_path_ops"]
+            ),
         ),
     ]

@@ -126,3 +126,15 @@ def conversation(incident, alice, lin):
         public_attachment=Attachment.objects.get(ticket=incident, is_internal=False),
         internal_attachment=Attachment.objects.get(ticket=incident, is_internal=True),
     )
+
+
+@pytest.fixture
+def redis(tmp_path):
+    """A private redis-server on a free port, without persistence, for tests that start real Celery programs
+    (tests/processes.py); a test may stop and start it again."""
+    from .processes import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -112,7 +112,9 @@ def database_url() -> str:
 class CeleryProcesses:
     """Start and kill `celery worker` and `celery beat` programs on the test database and the private Redis."""
 
-    def __init__(self, redis: RedisServer, folder: Path, **extra_env: str):
+    def __init__(self, redis: RedisServer, folder: Path, *, app: str = "itsm", **extra_env: str):
+        """``app``: the module celery -A loads (a test may give its workers a wrapper of the project's app)."""
+        self.app = app
         self.redis = redis
         self.folder = folder
         self.mail_folder = folder / "mail"
@@ -208,7 +210,7 @@ class CeleryProcesses:
     def _spawn(self, args: list[str], log: Path) -> subprocess.Popen:
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "itsm", *args],
+                [sys.executable, "-m", "celery", "-A", self.app, *args],
                 cwd=REPO,
                 env=self.env,
                 stdout=out,

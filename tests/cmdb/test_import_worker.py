@@ -22,7 +22,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,35 +69,14 @@ class ImportWorkers(CeleryProcesses):
     """CeleryProcesses whose workers load the app above: a test may give a worker a short visibility timeout."""
 
     def __init__(self, redis: RedisServer, folder: Path, **extra_env: str):
-        super().__init__(redis, folder, **extra_env)
+        super().__init__(redis, folder, app="import_worker_app", **extra_env)
         (folder / "import_worker_app.py").write_text(WORKER_APP)
         self.env["PYTHONPATH"] = f"{folder}{os.pathsep}{REPO}"
-
-    def _spawn(self, args: list[str], log: Path) -> subprocess.Popen:
-        with log.open("wb") as out:
-            process = subprocess.Popen(  # noqa: S603 (celery with fixed arguments, as tests/processes.py)
-                [sys.executable, "-m", "celery", "-A", "import_worker_app", *args],
-                cwd=REPO,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so that a kill takes the pool children too
-            )
-        self.processes.append((process, log))
-        return process
 
     def runs(self, log_index: int, what: str) -> int:
         """How many times the worker with that log (1, 2 …) logged the import task `what` (received, succeeded)."""
         _process, log = self.processes[log_index - 1]
         return sum(f"Task {TASK}[" in line and what in line for line in self._read(log).splitlines())
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -28,21 +28,13 @@ from servicedesk.models import IMWebhook, Notification, Ticket, TicketEvent
 from servicedesk.tasks import DELIVERY_CHUNK
 from sla.models import BusinessCalendar, ClockStatus, SLAAction, SLAClock, SLAClockEvent, SLAPolicy
 from tests.factories import AssignmentGroupFactory, UserFactory
-from tests.processes import CeleryProcesses, RedisServer, WebhookReceiver, wait_for
+from tests.processes import CeleryProcesses, WebhookReceiver, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 SWEEP = "sla.tasks.sweep_sla_clocks"
 REDELIVER = "servicedesk.tasks.redeliver_pending_notifications"
 BATCH = 50  # the sweep's batch size in the workers here: several batches a pass, so a kill lands between them
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

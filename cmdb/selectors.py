@@ -186,7 +186,7 @@ def analyse_impact(
 
     # A listing needs a few columns; the classes come from their own small table rather than a join per row.
     items = ConfigurationItem.objects.only("name", "ci_class", "ci_type", "status", "environment").in_bulk(
-        list(parents)
+        set(parents) | set(chosen) | service_ids
     )
     classes = CIClass.objects.in_bulk()
     for item in items.values():
@@ -195,20 +195,25 @@ def analyse_impact(
     items[ci.pk] = ci
     types = RelationType.objects.in_bulk({type_id for _p, _r, type_id in parents.values()})
 
-    def hit(ci_id: int) -> ImpactHit:
+    def hit(ci_id: int) -> ImpactHit | None:
+        """The CI with its path back to the start; None when a CI or relation on it went away between the walk's
+        queries (a concurrent edit): it is counted, not listed."""
         steps, node = [], ci_id
-        while node in parents:
+        while node in parents and node in items:
             parent, relation_id, type_id = parents[node]
             steps.append(PathStep(relation_id, types[type_id], items[node]))
             node = parent
+        if node != ci.pk:
+            return None
         return ImpactHit(items[ci_id], depth_of[ci_id], tuple(reversed(steps)))
 
-    def in_order(hits):
+    def in_order(ids):
+        hits = [h for h in map(hit, ids) if h is not None]
         return sorted(hits, key=lambda h: (h.depth, h.ci.name, h.ci.pk))
 
     return ImpactResult(
-        hits=in_order(hit(ci_id) for ci_id in chosen),
-        services=in_order(hit(ci_id) for ci_id in service_ids),
+        hits=in_order(chosen),
+        services=in_order(service_ids),
         total=len(depth_of),
         per_depth=tuple(len(level) for level in levels),
     )

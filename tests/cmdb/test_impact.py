@@ -170,3 +170,27 @@ def test_impacted_services_ignores_the_limit(make_ci, relate):
         relate(service, "depends on", top)
     assert [hit.ci.name for hit in impacted_services(top)] == [s.name for s in services]
     assert analyse_impact(top, limit=2).total == 5
+
+
+def test_a_relation_removed_between_the_walk_and_the_paths_drops_the_hit_and_keeps_the_count(
+    make_ci, relate, carl, monkeypatch
+):
+    """A concurrent edit between the walk's queries: the CI it cut off is counted but not listed, and nothing fails."""
+    from cmdb import selectors, services
+
+    top = make_ci("top", "Linux Server")
+    kept = make_ci("kept", "Application")
+    cut = make_ci("cut", "Application")
+    relate(kept, "depends on", top)
+    relation = relate(cut, "depends on", top)
+    levels = selectors._Walk.levels
+
+    def walk_then_someone_removes(self, *args, **kwargs):
+        found = levels(self, *args, **kwargs)
+        services.remove_relation(actor=carl, relation=relation)
+        return found
+
+    monkeypatch.setattr(selectors._Walk, "levels", walk_then_someone_removes)
+    result = analyse_impact(top, limit=10)
+    assert result.total == 2
+    assert [h.ci.name for h in result.hits] == ["kept"]
